@@ -1,0 +1,1 @@
+"""Corpus stage: acquire documents with provenance, extract their text, clean them."""
