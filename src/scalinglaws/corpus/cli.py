@@ -1,0 +1,39 @@
+"""Command line of the corpus stage: one subcommand per step (acquire, extract, clean, ood ...).
+
+Each step registers its own subcommands from its own module, so the stages stay independent:
+a module listed in ``SUBCOMMAND_MODULES`` exposes ``register(subparsers)``, and every subcommand it
+adds sets ``func`` (called with the parsed arguments) through ``set_defaults``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+
+SUBCOMMAND_MODULES = [
+    "scalinglaws.corpus.acquire.cli",
+    "scalinglaws.corpus.clean.cli",
+]
+
+
+def _module_exists(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:  # a parent package is missing
+        return False
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m scalinglaws.corpus", description=__doc__)
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in SUBCOMMAND_MODULES:
+        if not _module_exists(name):  # a stage not written yet; a real import error still raises
+            continue
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    args.func(args)
