@@ -1,0 +1,80 @@
+"""Command line of the tokenize stage: ``split``, ``train-bpe``, ``encode`` and ``table``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import pyarrow.parquet as pq
+
+
+def _train_bpe(args: argparse.Namespace) -> None:
+    from scalinglaws.tokenize.bpe import train_bpe
+    from scalinglaws.tokenize.split import read_documents
+
+    read_documents(args.inp, ["text"], columns=[])  # fail early, naming the file, if it is not a document table
+    parquet = pq.ParquetFile(args.inp)
+    texts = (t for b in parquet.iter_batches(batch_size=256, columns=["text"]) for t in b.column("text").to_pylist())
+    train_bpe(texts, args.vocab_size, args.out, length=parquet.metadata.num_rows)
+
+
+def _split(args: argparse.Namespace) -> None:
+    from scalinglaws.tokenize.split import split_documents
+
+    split_documents(args.inp, args.test_fraction, args.seed, args.train_out, args.test_out)
+
+
+def _encode(args: argparse.Namespace) -> None:
+    from scalinglaws.tokenize.encode import encode_documents
+
+    meta = encode_documents(args.inp, args.tokenizer, args.out, args.shuffle_seed, args.threads)
+    print(f"{args.out}: {meta['documents']} documents, {meta['tokens']} tokens, "
+          f"{meta['bytes_per_token']:.3f} bytes/token", file=sys.stderr)
+
+
+def _table(args: argparse.Namespace) -> None:
+    from scalinglaws.tokenize.table import corpus_table
+
+    corpus_table(args.shard, args.out)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m scalinglaws.tokenize", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("split", help="hold out test documents by a stable hash of their cluster")
+    p.add_argument("--in", dest="inp", required=True, help="clean document table (parquet)")
+    p.add_argument("--test-fraction", type=float, required=True)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--train-out", required=True)
+    p.add_argument("--test-out", required=True)
+    p.set_defaults(run=_split)
+
+    p = sub.add_parser("train-bpe", help="train a byte-level BPE on a document table")
+    p.add_argument("--in", dest="inp", required=True, help="train split (parquet)")
+    p.add_argument("--vocab-size", type=int, required=True, help="tokens including <|endoftext|>")
+    p.add_argument("--out", required=True, help="tokenizer.json")
+    p.set_defaults(run=_train_bpe)
+
+    p = sub.add_parser("encode", help="encode a document table into a token shard + JSON sidecar")
+    p.add_argument("--in", dest="inp", required=True, help="document table (parquet)")
+    p.add_argument("--tokenizer", required=True, help="tokenizer.json from train-bpe")
+    p.add_argument("--shuffle-seed", type=int, default=None, help="shuffle documents (default: order by id)")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--out", required=True, help="shard path (.bin); the sidecar is written beside it (.json)")
+    p.set_defaults(run=_encode)
+
+    p = sub.add_parser("table", help="documents, bytes, tokens and bytes per token of each shard (CSV)")
+    p.add_argument("--shard", action="append", required=True)
+    p.add_argument("--out", required=True)
+    p.set_defaults(run=_table)
+
+    args = parser.parse_args(argv)
+    try:
+        args.run(args)
+    except (ValueError, OSError) as e:  # ShardError is a ValueError: report it without a traceback
+        sys.exit(f"error: {e}")
+
+
+if __name__ == "__main__":
+    main()
