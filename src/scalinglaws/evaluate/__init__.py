@@ -1,0 +1,1 @@
+"""Evaluate finished runs on the test split and on every out-of-distribution set."""

@@ -1,0 +1,1 @@
+"""Train one cell: model zoo, accounting, data, schedule and the loop."""

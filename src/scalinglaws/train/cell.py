@@ -1,0 +1,100 @@
+"""A cell: one training run's complete settings, and the model it builds.
+
+Cells are made by ``scalinglaws.studies`` from the config; the training job receives one as JSON.
+Unknown keys are errors, so a typo in a study cannot silently fall back to a default.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import asdict, dataclass, field, fields
+
+import torch
+
+from scalinglaws.train.model import Transformer, TransformerConfig
+from scalinglaws.train.schedule import paper_lr_rule
+
+
+@dataclass(frozen=True)
+class Cell:
+    study: str
+    cell_id: str
+    n_layer: int
+    d_model: int
+    n_head: int
+    n_ctx: int
+    batch_size: int  # sequences per step
+    tokens: float  # token budget; steps = ceil(tokens / (batch_size n_ctx)) unless ``steps`` is set
+    lr: float | str = 5e-3  # a number, or "paper" for the rule of Eq. D.1
+    arch: str = "transformer"
+    d_ff: int | None = None
+    d_attn: int | None = None
+    reuse: int = 1
+    tie_embeddings: bool = True
+    steps: int | None = None
+    schedule: str = "cosine"
+    lr_floor: float = 0.0
+    warmup_fraction: float = 0.1
+    warmup_steps: int | None = None
+    weight_decay: float = 0.0
+    grad_clip: float = 1.0
+    dropout: float = 0.0
+    betas: tuple[float, float] = (0.9, 0.95)
+    optimizer: str = "adamw"
+    seed: int = 0
+    dataset_tokens: int | None = None  # train on this prefix of the shuffled stream (None: all of it)
+    patience: int | None = None  # early stopping after this many evaluations without improvement
+    eval_every: int = 20
+    eval_batches: int = 16
+    threads: int = 2
+    precision: str = "bf16"  # on GPU; CPU always runs fp32
+    compile: str = "auto"  # "auto" compiles on GPU for models above 1e6 parameters
+    extra: dict = field(default_factory=dict)  # free-form labels carried into the summary
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Cell":
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"cell {data.get('cell_id', '?')}: unknown setting(s) {unknown}")
+        data = dict(data)
+        if "betas" in data:
+            data["betas"] = tuple(data["betas"])
+        return cls(**data)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def fingerprint(self) -> str:
+        """Hash of every setting except the ones that do not change the result."""
+        settings = {k: v for k, v in self.to_dict().items() if k not in ("threads", "extra")}
+        return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
+
+    def model_config(self, vocab_size: int) -> TransformerConfig:
+        return TransformerConfig(n_layer=self.n_layer, d_model=self.d_model, n_head=self.n_head, vocab_size=vocab_size,
+                                 n_ctx=self.n_ctx, d_attn=self.d_attn, d_ff=self.d_ff, dropout=self.dropout,
+                                 tie_embeddings=self.tie_embeddings, reuse=self.reuse)
+
+    def total_steps(self) -> int:
+        return self.steps or math.ceil(self.tokens / (self.batch_size * self.n_ctx))
+
+    def warmup(self, total_steps: int) -> int:
+        if self.warmup_steps is not None:
+            return min(self.warmup_steps, total_steps)
+        return max(1, round(self.warmup_fraction * total_steps))
+
+    def resolved_lr(self, n_nonembedding: float) -> float:
+        return paper_lr_rule(n_nonembedding) if self.lr == "paper" else float(self.lr)
+
+    def wants_compile(self, device: torch.device, n_params: float) -> bool:
+        if self.compile == "auto":
+            return device.type == "cuda" and n_params > 1e6
+        return self.compile in (True, "true", "on")
+
+
+def build_model(cell: Cell, vocab_size: int) -> torch.nn.Module:
+    if cell.arch != "transformer":
+        raise ValueError(f"cell {cell.cell_id}: unknown arch {cell.arch!r}")
+    return Transformer(cell.model_config(vocab_size))

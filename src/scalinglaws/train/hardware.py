@@ -1,0 +1,37 @@
+"""Device peak throughputs for model-FLOPs utilisation (MFU), looked up by device name.
+
+Dense (no sparsity) peaks from the vendors' data sheets, in FLOP/s. MFU is reported only when the
+device is found here; an unknown device gets no MFU rather than a guess.
+"""
+
+from __future__ import annotations
+
+import torch
+
+# name fragment (lower case) -> {dtype: peak FLOP/s}
+PEAK_FLOPS = {
+    "h200": {"bf16": 989.4e12, "fp32": 67e12, "tf32": 494.7e12},
+    "h100 sxm": {"bf16": 989.4e12, "fp32": 67e12, "tf32": 494.7e12},
+    "h100 nvl": {"bf16": 835.5e12, "fp32": 60e12, "tf32": 417.5e12},
+    "h100 pcie": {"bf16": 756.5e12, "fp32": 51e12, "tf32": 378e12},
+    "h100": {"bf16": 989.4e12, "fp32": 67e12, "tf32": 494.7e12},  # HBM3 parts report as "H100 80GB HBM3"
+    "a100": {"bf16": 312e12, "fp32": 19.5e12, "tf32": 156e12},
+    "l40s": {"bf16": 362e12, "fp32": 91.6e12, "tf32": 183e12},
+    "a10g": {"bf16": 125e12, "fp32": 31.2e12, "tf32": 62.5e12},
+    "v100": {"bf16": 125e12, "fp32": 15.7e12, "tf32": 15.7e12},  # fp16 tensor cores; no bf16
+    "t4": {"bf16": 65e12, "fp32": 8.1e12, "tf32": 8.1e12},
+}
+
+
+def device_name(device: torch.device) -> str:
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    return device.type
+
+
+def peak_flops(name: str, dtype: str) -> float | None:
+    lowered = name.lower()
+    for fragment, peaks in PEAK_FLOPS.items():  # insertion order: specific names before generic
+        if fragment in lowered:
+            return peaks.get(dtype)
+    return None

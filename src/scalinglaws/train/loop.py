@@ -1,0 +1,259 @@
+"""Train one cell: the loop, its evaluations, checkpoints and the files it leaves behind.
+
+A cell directory ends up with
+  metrics.parquet  one row per optimiser step (and step 0): tokens, FLOPs under each convention,
+                   learning rate, train loss, and test loss at the evaluation steps;
+  summary.json     the cell, the model's accounting, final / best / early-stopped results, status;
+  model.pt         the weights to evaluate (the best ones when early stopping is on).
+While it runs, resume.pt holds everything needed to continue exactly where it stopped. SIGTERM or
+SIGUSR1 (a scheduler's preemption warning) saves it and exits, so a requeued job resumes.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import signal
+import sys
+import time
+from contextlib import nullcontext
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from tqdm import tqdm
+
+from scalinglaws.io import atomic_path, write_json
+from scalinglaws.train.accounting import transformer_accounting
+from scalinglaws.train.cell import Cell, build_model
+from scalinglaws.train.data import EpochBatches, eval_windows, windows_to_batch
+from scalinglaws.train.hardware import device_name, peak_flops
+from scalinglaws.train.model import token_losses
+from scalinglaws.train.schedule import lr_at
+
+PREEMPT_SIGNALS = (signal.SIGTERM, signal.SIGUSR1)
+CHECKPOINT_SECONDS = 120.0  # default: a resume point at least this often, so a kill loses little
+
+
+class Preempted(Exception):
+    """Raised inside the loop when a preemption signal arrived; the state is saved first."""
+
+    def __init__(self, signum: int, message: str):
+        super().__init__(message)
+        self.signum = signum
+
+
+def pick_device(requested: str = "auto") -> torch.device:
+    if requested == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(requested)
+
+
+def eval_steps(total_steps: int, every: int) -> set[int]:
+    """Steps after which the test loss is measured: log-spaced early on, then every ``every``."""
+    steps = {0, total_steps}
+    steps.update(2**k for k in range(int(math.log2(max(total_steps, 1))) + 1))
+    steps.update(range(every, total_steps + 1, every))
+    return {s for s in steps if s <= total_steps}
+
+
+@torch.no_grad()
+def evaluate_loss(model, tokens: np.ndarray, window_ids: np.ndarray, n_ctx: int, batch_size: int, device, autocast) -> torch.Tensor:
+    """Mean loss at every context position over the given windows, shape (n_ctx,), in nats."""
+    was_training = model.training
+    model.eval()
+    total = torch.zeros(n_ctx, dtype=torch.float64)
+    for start in range(0, len(window_ids), batch_size):
+        x, y = windows_to_batch(tokens, window_ids[start : start + batch_size], n_ctx)
+        with autocast:
+            losses = token_losses(model, x.to(device), y.to(device))
+        total += losses.double().sum(0).cpu()
+    model.train(was_training)
+    return total / len(window_ids)
+
+
+def _autocast(device: torch.device, precision: str):
+    if device.type == "cuda" and precision == "bf16":
+        return torch.autocast("cuda", dtype=torch.bfloat16)
+    return nullcontext()
+
+
+def _optimizer(model, cell: Cell, device: torch.device) -> torch.optim.Optimizer:
+    decay = [p for p in model.parameters() if p.dim() >= 2]
+    no_decay = [p for p in model.parameters() if p.dim() < 2]
+    groups = [{"params": decay, "weight_decay": cell.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+    if cell.optimizer == "adafactor":
+        return torch.optim.Adafactor(groups, lr=cell.lr)
+    fused = device.type == "cuda"
+    return torch.optim.AdamW(groups, lr=cell.lr, betas=tuple(cell.betas), fused=fused)
+
+
+def train_cell(cell: Cell, train_tokens: np.ndarray, test_tokens: np.ndarray, vocab_size: int, out_dir: str | Path,
+               device: str = "auto", progress: bool = True, checkpoint_seconds: float = CHECKPOINT_SECONDS) -> dict:
+    """Train ``cell`` and write metrics.parquet, summary.json and model.pt into ``out_dir``."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    resume_path = out_dir / "resume.pt"
+    dev = pick_device(device)
+    if dev.type == "cpu":
+        torch.set_num_threads(cell.threads)
+    else:
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+    torch.manual_seed(cell.seed)
+    model = build_model(cell, vocab_size).to(dev)
+    accounting = transformer_accounting(model)
+    peak_lr = cell.resolved_lr(accounting["N"])
+    batches = EpochBatches(train_tokens, cell.n_ctx, cell.batch_size, cell.seed, cell.dataset_tokens)
+    test_ids = eval_windows(len(test_tokens), cell.n_ctx, cell.eval_batches * cell.batch_size)
+    total_steps = cell.total_steps()
+    warmup = cell.warmup(total_steps)
+    to_eval = eval_steps(total_steps, cell.eval_every)
+    optimizer = _optimizer(model, cell, dev)
+    autocast = _autocast(dev, cell.precision)
+    step_model = torch.compile(model) if cell.wants_compile(dev, accounting["N"]) else model
+    tokens_per_step = cell.batch_size * cell.n_ctx
+
+    state = {"step": 0, "rows": [], "best": (math.inf, 0), "best_weights": None, "bad_evals": 0,
+             "status": "running", "train_seconds": 0.0}
+    if resume_path.exists():
+        saved = torch.load(resume_path, map_location=dev, weights_only=True)
+        if saved["cell_id"] != cell.fingerprint():
+            raise ValueError(f"{resume_path} belongs to another configuration of this cell; delete it to start over")
+        model.load_state_dict(saved["model"])
+        optimizer.load_state_dict(saved["optimizer"])
+        torch.set_rng_state(saved["rng"])
+        state.update(saved["state"])
+        print(f"resuming {cell.cell_id} at step {state['step']} of {total_steps}", file=sys.stderr)
+
+    def save_resume() -> None:
+        with atomic_path(resume_path) as tmp:
+            torch.save({"cell_id": cell.fingerprint(), "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                        "rng": torch.get_rng_state(), "state": state}, tmp)
+
+    def row(step: int, lr: float, train_loss: float, test_loss: float) -> dict:
+        tokens = step * tokens_per_step
+        return {"step": step, "tokens": tokens, "lr": lr, "train_loss": train_loss, "test_loss": test_loss,
+                **{f"flops_{k.removeprefix('flops_per_token_')}": tokens * v for k, v in accounting.items() if k.startswith("flops_per_token_")}}
+
+    def run_eval() -> float:
+        return float(evaluate_loss(model, test_tokens, test_ids, cell.n_ctx, cell.batch_size, dev, autocast).mean())
+
+    stop_signal: list[int] = []
+    handlers = {s: signal.signal(s, lambda signum, _frame: stop_signal.append(signum)) for s in PREEMPT_SIGNALS}
+    last_save = time.monotonic()
+    try:
+        if state["step"] == 0 and not state["rows"]:
+            state["rows"].append(row(0, 0.0, math.nan, run_eval()))
+        bar = tqdm(total=total_steps, initial=state["step"], desc=cell.cell_id, disable=not progress, file=sys.stderr,
+                   mininterval=2.0, unit="step")
+        model.train()
+        while state["step"] < total_steps and state["status"] == "running":
+            step = state["step"]
+            lr = lr_at(step, peak=peak_lr, total_steps=total_steps, warmup_steps=warmup, schedule=cell.schedule,
+                       floor=cell.lr_floor)
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+            t0 = time.perf_counter()
+            x, y = batches.batch(step)
+            with autocast:
+                loss = token_losses(step_model, x.to(dev, non_blocking=True), y.to(dev, non_blocking=True)).mean()
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            if cell.grad_clip > 0:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), cell.grad_clip)
+            optimizer.step()
+            train_loss = loss.item()  # synchronises the device, so the timing below is honest
+            state["train_seconds"] += time.perf_counter() - t0
+            state["step"] = step = step + 1
+            if not math.isfinite(train_loss):
+                state["status"] = "diverged"
+                state["rows"].append(row(step, lr, train_loss, math.nan))
+                break
+            test_loss = run_eval() if step in to_eval else math.nan
+            state["rows"].append(row(step, lr, train_loss, test_loss))
+            if not math.isnan(test_loss):
+                _track_best(state, model, test_loss, step, cell)
+            bar.update(1)
+            bar.set_postfix(loss=f"{train_loss:.3f}", test=f"{state['best'][0]:.3f}", refresh=False)
+            if stop_signal:
+                save_resume()
+                raise Preempted(stop_signal[0], f"signal {stop_signal[0]} at step {step}: state saved to {resume_path}")
+            if time.monotonic() - last_save >= checkpoint_seconds:
+                save_resume()
+                last_save = time.monotonic()
+        bar.close()
+    finally:
+        for s, handler in handlers.items():
+            signal.signal(s, handler)
+
+    if state["status"] == "running":
+        state["status"] = "completed"
+    summary = _summarise(cell, accounting, state, batches, peak_lr, total_steps, warmup, dev, tokens_per_step)
+    weights = state["best_weights"] if cell.patience and state["best_weights"] is not None else model.state_dict()
+    with atomic_path(out_dir / "model.pt") as tmp:
+        torch.save({k: v.detach().cpu() for k, v in weights.items()}, tmp)
+    metrics = pd.DataFrame(state["rows"])
+    with atomic_path(out_dir / "metrics.parquet") as tmp:
+        metrics.to_parquet(tmp, index=False)
+    write_json(out_dir / "summary.json", summary)
+    resume_path.unlink(missing_ok=True)
+    if state["status"] == "diverged":
+        print(f"WARNING: {cell.cell_id} diverged (non-finite loss) at step {state['step']}; "
+              f"its summary says status=diverged and the fits leave it out", file=sys.stderr)
+    return summary
+
+
+def _track_best(state: dict, model, test_loss: float, step: int, cell: Cell) -> None:
+    """Keep the best test loss (and its weights when early stopping); stop after ``patience`` bad evals."""
+    if test_loss < state["best"][0]:
+        state["best"] = (test_loss, step)
+        state["bad_evals"] = 0
+        if cell.patience:
+            state["best_weights"] = copy.deepcopy(model.state_dict())
+        return
+    state["bad_evals"] += 1
+    if cell.patience and state["bad_evals"] >= cell.patience:
+        state["status"] = "early_stopped"
+
+
+def _summarise(cell: Cell, accounting: dict, state: dict, batches: EpochBatches, peak_lr: float, total_steps: int,
+               warmup: int, dev: torch.device, tokens_per_step: int) -> dict:
+    rows = pd.DataFrame(state["rows"])
+    evals = rows.dropna(subset=["test_loss"])
+    steps = state["step"]
+    tokens = steps * tokens_per_step
+    best_loss, best_step = state["best"]
+    tokens_per_second = (tokens / state["train_seconds"]) if state["train_seconds"] else math.nan
+    name = device_name(dev)
+    precision = "bf16" if dev.type == "cuda" and cell.precision == "bf16" else "fp32"
+    peak = peak_flops(name, precision)
+    achieved = tokens_per_second * accounting["flops_per_token_6N_ctx"]
+    return {
+        "study": cell.study,
+        "cell": cell.cell_id,
+        "status": state["status"],
+        "config": cell.to_dict(),
+        "accounting": accounting,
+        "lr_peak": peak_lr,
+        "steps_planned": total_steps,
+        "warmup_steps": warmup,
+        "steps": steps,
+        "tokens": tokens,
+        "batch_tokens": tokens_per_step,
+        "dataset_tokens": batches.unique_tokens,
+        "unique_tokens_seen": batches.unique_tokens_seen(steps),
+        "epochs": tokens / batches.unique_tokens,
+        "C_6N": tokens * accounting["flops_per_token_6N"],
+        "final_test_loss": float(evals["test_loss"].iloc[-1]) if len(evals) else math.nan,
+        "final_train_loss": float(rows["train_loss"].iloc[-1]),
+        "best_test_loss": best_loss,
+        "best_step": best_step,
+        "stop_step": steps if state["status"] == "early_stopped" else None,
+        "device": name,
+        "precision": precision,
+        "train_seconds": state["train_seconds"],
+        "tokens_per_second": tokens_per_second,
+        "mfu": achieved / peak if peak else None,
+    }

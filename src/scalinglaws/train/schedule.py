@@ -1,0 +1,31 @@
+"""Learning-rate schedules: linear warmup, then a decay to a floor over the remaining steps."""
+
+from __future__ import annotations
+
+import math
+
+SCHEDULES = ("cosine", "linear", "constant")
+
+
+def paper_lr_rule(n_nonembedding: float) -> float:
+    """Eq. D.1 of the paper: LR(N) = 0.003239 - 0.0001395 ln N (breaks down above N ~ 1e10)."""
+    lr = 0.003239 - 0.0001395 * math.log(n_nonembedding)
+    if lr <= 0:
+        raise ValueError(f"the paper's LR rule gives a non-positive rate for N={n_nonembedding:.3g}")
+    return lr
+
+
+def lr_at(step: int, *, peak: float, total_steps: int, warmup_steps: int, schedule: str = "cosine", floor: float = 0.0) -> float:
+    """Learning rate used for optimiser step ``step`` (0-based) of ``total_steps``.
+
+    ``floor`` is a fraction of the peak that the decay ends at (0: decay to zero, as the paper).
+    """
+    if schedule not in SCHEDULES:
+        raise ValueError(f"unknown schedule {schedule!r}; choose one of {SCHEDULES}")
+    if step < warmup_steps:
+        return peak * (step + 1) / warmup_steps
+    if schedule == "constant":
+        return peak
+    progress = min((step - warmup_steps) / max(1, total_steps - warmup_steps), 1.0)
+    shape = 0.5 * (1 + math.cos(math.pi * progress)) if schedule == "cosine" else 1 - progress
+    return peak * (floor + (1 - floor) * shape)

@@ -1,0 +1,57 @@
+"""The model counts itself the way the paper does, and its FLOPs agree with torch's counter."""
+
+import pytest
+import torch
+from torch.utils.flop_counter import FlopCounterMode
+
+from scalinglaws.train.accounting import paper_nonembedding, transformer_accounting
+from scalinglaws.train.model import Transformer, TransformerConfig, token_losses
+
+
+def test_gpt2_small_has_its_published_parameter_count():
+    model = Transformer(TransformerConfig(n_layer=12, d_model=768, n_head=12, vocab_size=50257, n_ctx=1024))
+    counts = transformer_accounting(model)
+    assert counts["N_total"] == 124_439_808
+    assert counts["N"] == 12 * 12 * 768**2  # Eq. 2.1 for the standard shape
+    # exact non-embedding = the paper's N plus biases and layer norms only
+    biases_and_norms = 12 * (3 * 768 + 768 + 4 * 768 + 768 + 4 * 768) + 2 * 768
+    assert counts["N_exact_nonembedding"] == counts["N"] + biases_and_norms
+
+
+@pytest.mark.parametrize("d_attn,d_ff,n_head", [(None, None, 4), (64, 96, 2), (256, 1024, 8)])
+def test_paper_count_follows_table1_for_any_shape(d_attn, d_ff, n_head):
+    cfg = TransformerConfig(n_layer=3, d_model=128, n_head=n_head, vocab_size=300, n_ctx=32, d_attn=d_attn, d_ff=d_ff,
+                            bias=False)
+    model = Transformer(cfg)
+    weights_only = sum(p.numel() for n, p in model.named_parameters() if n.startswith("blocks") and p.dim() == 2)
+    assert paper_nonembedding(cfg) == weights_only == 2 * 128 * 3 * (2 * cfg.d_attn + cfg.d_ff)
+
+
+def test_untied_head_is_counted_separately():
+    tied = transformer_accounting(Transformer(TransformerConfig(2, 64, 4, 500, 32)))
+    untied = transformer_accounting(Transformer(TransformerConfig(2, 64, 4, 500, 32, tie_embeddings=False)))
+    assert untied["N_total"] - tied["N_total"] == 500 * 64 == untied["params_head_untied"]
+    assert untied["N_exact_nonembedding"] == tied["N_exact_nonembedding"]
+
+
+def test_training_flops_agree_with_torch_flop_counter():
+    cfg = TransformerConfig(n_layer=4, d_model=256, n_head=4, vocab_size=2048, n_ctx=128)
+    model = Transformer(cfg)
+    x = torch.randint(0, cfg.vocab_size, (2, cfg.n_ctx))
+    with FlopCounterMode(display=False) as counter:
+        token_losses(model, x, x).mean().backward()
+    counted = counter.get_total_flops() / x.numel()
+    ours = transformer_accounting(model)["flops_per_token_with_head"]
+    assert abs(counted - ours) / ours < 0.05, (counted, ours)
+
+
+def test_reuse_multiplies_compute_not_parameters():
+    once = transformer_accounting(Transformer(TransformerConfig(2, 64, 4, 100, 16)))
+    twice = transformer_accounting(Transformer(TransformerConfig(2, 64, 4, 100, 16, reuse=4)))
+    assert once["N"] == twice["N"] and twice["N_with_reuse"] == 4 * once["N"]
+    assert twice["flops_per_token_6N"] == 4 * once["flops_per_token_6N"]
+
+
+def test_impossible_shape_is_refused():
+    with pytest.raises(ValueError, match="not divisible"):
+        TransformerConfig(n_layer=2, d_model=100, n_head=3, vocab_size=10, n_ctx=8)
