@@ -1,0 +1,53 @@
+"""Fit every scaling law of Kaplan et al. (2020), with intervals, on anyone's table of runs.
+
+Needs only numpy, scipy and pandas (no torch, no Snakemake). Every fit minimises the summed Huber
+loss of log(predicted) - log(observed) from a grid of starts with L-BFGS-B, bootstraps each
+constant (1000 resamples by default; whole runs when points are grouped by run), warns on
+ill-conditioning and on optima at the edge of the start grid, and refits without the largest
+points to report the extrapolation error. Results are ``FitResult`` objects; ``save_fit`` writes
+one as JSON with its provenance (runs, points, settings).
+
+Input schema
+------------
+The **runs table** has one row per training run:
+
+=====================  =====================================================================
+column                 meaning
+=====================  =====================================================================
+run_id                 unique id of the run
+study                  study the run belongs to (``size``, ``data``, ``batch`` ...)
+n_layer, d_model       shape (the paper leaves 1-layer models out of L(N) and L(C))
+N                      non-embedding parameters as the paper counts them, 12 n_layer d_model^2
+N_exact_nonembedding   exact non-embedding parameter count of the model
+N_total                all parameters, embeddings included
+batch_tokens           tokens per step, B
+steps                  optimiser steps taken, S
+tokens                 tokens processed, B S
+flops_6N               training FLOPs, 6 N B S
+test_loss              final test loss (nats/token)
+test_loss_best         best (early-stopped) test loss
+dataset_tokens         dataset size D in tokens; NaN for unlimited data
+=====================  =====================================================================
+
+The **curves table** has one row per evaluation: ``run_id, step, tokens, flops_6N, test_loss,
+train_loss, lr`` (plus optional ``noise_scale`` for the gradient noise scale B_simple).
+
+Every fit takes column names, so the same law runs in the paper's basis (``N``, ``flops_6N``)
+or in total parameters (``N_total``). Compute is converted to PF-days (``paper.PF_DAY``).
+"""
+
+from scalinglaws.fit.core import FitResult, FitSettings, Law, Param, fit_law, save_fit
+from scalinglaws.fit.size_data import (
+    compare_log_power,
+    fit_chinchilla,
+    fit_L_D,
+    fit_L_N,
+    fit_L_ND,
+    fit_overfitting,
+    fit_table,
+)
+
+__all__ = [
+    "FitResult", "FitSettings", "Law", "Param", "fit_law", "save_fit", "fit_table",
+    "fit_L_N", "fit_L_D", "fit_L_ND", "fit_chinchilla", "fit_overfitting", "compare_log_power",
+]

@@ -1,0 +1,373 @@
+"""The generic fitter: a law, a robust objective in log space, and a driver with diagnostics.
+
+A ``Law`` is a pure, vectorised function from constants and inputs to a positive prediction,
+plus how each constant is searched (log or linear, start grid, bounds). ``fit_law`` minimises the
+summed Huber loss of log(prediction) - log(observation) from the best points of the start grid
+with L-BFGS-B, then bootstraps the data (points, or whole runs via ``groups``) warm-started from
+the estimate, and refits without the largest points to measure extrapolation error.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import itertools
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+from scipy.optimize import minimize
+
+from scalinglaws.io import write_json
+
+
+@dataclass(frozen=True)
+class Param:
+    """One constant of a law: searched as ln(value) if ``log``, else as the value itself."""
+
+    name: str
+    grid: tuple[float, ...]  # start values, in natural units
+    log: bool = True
+    bounds: tuple[float | None, float | None] = (None, None)  # natural units
+
+
+@dataclass(frozen=True)
+class Law:
+    """A law: ``fn(X, **constants)`` predicts the target from the input arrays in dict ``X``.
+
+    ``fn`` must broadcast: constants arrive as (k, 1) arrays when k parameter vectors are
+    evaluated at once, inputs as (n,) arrays. ``extrapolate`` names the input whose largest
+    values (smallest if ``extrapolate_low``) are held out to measure extrapolation error.
+    """
+
+    name: str
+    fn: Callable[..., Any]
+    inputs: tuple[str, ...]
+    params: tuple[Param, ...]
+    extrapolate: str
+    formula: str = ""
+    extrapolate_low: bool = False  # hold out the smallest values instead (e.g. loss for B_crit)
+
+    @property
+    def names(self) -> list[str]:
+        return [p.name for p in self.params]
+
+    def to_theta(self, constants: dict[str, float]) -> np.ndarray:
+        return np.array([np.log(constants[p.name]) if p.log else constants[p.name] for p in self.params])
+
+    def from_theta(self, theta: np.ndarray) -> dict[str, np.ndarray]:
+        """Optimiser coordinates (..., p) -> constants in natural units."""
+        theta = np.asarray(theta, dtype=float)
+        with np.errstate(over="ignore"):  # a wild start may overflow; the loss then rejects it
+            return {p.name: np.exp(theta[..., j]) if p.log else theta[..., j] for j, p in enumerate(self.params)}
+
+    def log_predict(self, thetas: np.ndarray, X: dict[str, np.ndarray]) -> np.ndarray:
+        """ln(prediction) for k parameter vectors (k, p) at n points -> (k, n)."""
+        consts = {k: v[:, None] for k, v in self.from_theta(np.atleast_2d(thetas)).items()}
+        with np.errstate(all="ignore"):
+            out = np.log(np.broadcast_to(self.fn(X, **consts), (len(np.atleast_2d(thetas)), len(next(iter(X.values()))))))
+        return out
+
+
+@dataclass
+class FitSettings:
+    """Knobs of ``fit_law``; stored in every fit's provenance."""
+
+    huber_delta: float = 1e-3  # on log residuals, as in Hoffmann et al. 2022
+    n_boot: int = 1000
+    ci: float = 0.95
+    seed: int = 0
+    n_refine: int = 8  # L-BFGS-B runs from this many best grid points
+    holdout: int = 1  # leave-the-largest-out: hold out this many largest distinct values
+    cond_warn: float = 1e4  # warn above this condition number of the scaled Jacobian
+    maxiter: int = 500
+
+
+@dataclass
+class FitResult:
+    """A fitted law: constants, bootstrap intervals, diagnostics and provenance."""
+
+    law: str
+    params: dict[str, float]
+    intervals: dict[str, tuple[float, float]]
+    n_points: int
+    loss: float
+    warnings: list[str] = field(default_factory=list)
+    extrapolation: dict[str, Any] = field(default_factory=dict)
+    provenance: dict[str, Any] = field(default_factory=dict)
+    diagnostics: dict[str, Any] = field(default_factory=dict)
+    samples: dict[str, np.ndarray] = field(default_factory=dict, repr=False)  # bootstrap draws
+    fn: Callable[..., Any] | None = field(default=None, repr=False)
+
+    def predict(self, **inputs) -> np.ndarray:
+        """The law evaluated at our constants, e.g. ``result.predict(N=1e9)``."""
+        X = {k: np.asarray(v, dtype=float) for k, v in inputs.items()}
+        return self.fn(X, **self.params)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in ("samples", "fn")}
+        d["intervals"] = {k: list(v) for k, v in self.intervals.items()}
+        return d
+
+
+def save_fit(result: FitResult, path) -> None:
+    """Write a fit as JSON, atomically."""
+    write_json(path, result.to_dict())
+
+
+def huber(r: np.ndarray, delta: float) -> np.ndarray:
+    a = np.abs(r)
+    return np.where(a <= delta, 0.5 * r * r, delta * (a - 0.5 * delta))
+
+
+def _objective(theta, law, X, logy, w, delta):
+    """Summed (weighted) Huber of the log residuals and its gradient by central differences."""
+    p = len(theta)
+    h = 1e-6 * np.maximum(1.0, np.abs(theta))
+    steps = np.vstack([theta, theta + np.diag(h), theta - np.diag(h)])
+    lp = law.log_predict(steps, X)
+    bad = ~np.isfinite(lp)
+    if bad.any():  # outside the law's domain: a large, flat penalty steers the line search back
+        lp = np.where(bad, logy + 10.0, lp)
+    r = lp[0] - logy
+    jac = (lp[1 : p + 1] - lp[p + 1 :]) / (2 * h[:, None])
+    f = np.sum(w * huber(r, delta))
+    g = jac @ (w * np.clip(r, -delta, delta))
+    # Scale by 1/delta so L-BFGS-B tolerances mean the same for any delta
+    return f / delta, g / delta
+
+
+def _minimize(law, theta0, X, logy, w, settings, bounds):
+    res = minimize(
+        _objective, theta0, args=(law, X, logy, w, settings.huber_delta), jac=True, method="L-BFGS-B",
+        bounds=bounds, options={"maxiter": settings.maxiter, "ftol": 1e-13, "gtol": 1e-9},
+    )
+    return res
+
+
+def _theta_bounds(law):
+    out = []
+    for p in law.params:
+        lo, hi = p.bounds
+        f = np.log if p.log else (lambda v: v)
+        out.append((None if lo is None else f(lo), None if hi is None else f(hi)))
+    return out
+
+
+def _grid(law, grid):
+    """Start grid in optimiser coordinates, (G, p)."""
+    axes = []
+    for p in law.params:
+        vals = np.asarray(grid.get(p.name, p.grid) if grid else p.grid, dtype=float)
+        axes.append(np.log(vals) if p.log else vals)
+    return np.array(list(itertools.product(*axes))), axes
+
+
+def _best_fit(law, X, logy, w, settings, grid=None, extra_starts=()):
+    """Screen the grid, run L-BFGS-B from the best starts, keep the lowest loss."""
+    starts, axes = _grid(law, grid)
+    if len(extra_starts):
+        starts = np.vstack([starts, np.atleast_2d(extra_starts)])
+    lp = law.log_predict(starts, X)
+    r = np.where(np.isfinite(lp), lp - logy, 10.0)
+    screen = (w * huber(r, settings.huber_delta)).sum(axis=1)
+    bounds = _theta_bounds(law)
+    best = None
+    for i in np.argsort(screen)[: settings.n_refine]:
+        res = _minimize(law, starts[i], X, logy, w, settings, bounds)
+        if best is None or res.fun < best.fun:
+            best = res
+    return best, axes, bounds
+
+
+def _diagnose(law, theta, X, logy, res, axes, bounds, settings):
+    """Warnings for edge-of-grid and at-bound optima, ill-conditioning and non-convergence."""
+    warns, diag = [], {}
+    names = law.names
+    for j, ax in enumerate(axes):
+        span = ax.max() - ax.min()
+        if span > 0 and (theta[j] <= ax.min() + 1e-3 * span or theta[j] >= ax.max() - 1e-3 * span):
+            warns.append(f"{names[j]}: optimum on or beyond the edge of the start grid")
+        lo, hi = bounds[j]
+        if (lo is not None and theta[j] - lo < 1e-6) or (hi is not None and hi - theta[j] < 1e-6):
+            warns.append(f"{names[j]}: optimum at the search bound")
+    p = len(theta)
+    h = 1e-6 * np.maximum(1.0, np.abs(theta))
+    lp = law.log_predict(np.vstack([theta + np.diag(h), theta - np.diag(h)]), X)
+    jac = ((lp[:p] - lp[p:]) / (2 * h[:, None])).T  # (n, p)
+    norms = np.linalg.norm(jac, axis=0)
+    if np.all(np.isfinite(jac)) and np.all(norms > 0):
+        cond = float(np.linalg.cond(jac / norms))
+    else:
+        cond = float("inf")
+    diag["condition"] = cond
+    if cond > settings.cond_warn:
+        warns.append(f"ill-conditioned: scaled Jacobian condition number {cond:.3g} > {settings.cond_warn:.3g}")
+    if not res.success:
+        warns.append(f"optimiser did not converge: {res.message}")
+    diag["rms_log_residual"] = float(np.sqrt(np.mean((law.log_predict(theta, X)[0] - logy) ** 2)))
+    return warns, diag
+
+
+def _batched_refit(law, theta0, X, logy, W, delta, bounds, maxiter=100, tol=1e-10):
+    """Minimise the weighted summed Huber for every weight row of ``W`` at once, from ``theta0``.
+
+    Levenberg-Marquardt on iteratively reweighted least squares (the Huber weights
+    min(1, delta/|r|) majorise the loss), vectorised over rows: each bootstrap resample is a
+    small perturbation of the fit, so a few damped Gauss-Newton steps converge where a loop of
+    L-BFGS-B runs would spend its time in Python overhead.
+    """
+    B, p = len(W), len(theta0)
+    lo = np.array([-np.inf if b[0] is None else b[0] for b in bounds])
+    hi = np.array([np.inf if b[1] is None else b[1] for b in bounds])
+    theta = np.tile(theta0, (B, 1))
+    lam = np.full(B, 1e-3)
+    active = np.ones(B, dtype=bool)
+
+    def loss(th, w):
+        lp = law.log_predict(th, X)
+        return np.where(np.isfinite(lp), w * huber(lp - logy, delta), np.inf).sum(axis=1)
+
+    f = loss(theta, W)
+    for _ in range(maxiter):
+        idx = np.flatnonzero(active)
+        if not len(idx):
+            break
+        th, w = theta[idx], W[idx]
+        h = 1e-6 * np.maximum(1.0, np.abs(th))
+        k = len(idx)
+        lp = law.log_predict(np.concatenate([th, (th[:, None, :] + h[:, :, None] * np.eye(p)).reshape(-1, p)]), X)
+        r = lp[:k] - logy
+        J = (lp[k:].reshape(k, p, -1) - lp[:k, None, :]) / h[:, :, None]  # (k, p, n)
+        u = w * np.minimum(1.0, delta / np.maximum(np.abs(r), 1e-300))
+        g = np.einsum("kn,kpn->kp", u * r, J)
+        H = np.einsum("kn,kpn,kqn->kpq", u, J, J)
+        d = np.diagonal(H, axis1=1, axis2=2)
+        A = H + (lam[idx, None] * (d + 1e-12))[:, :, None] * np.eye(p)
+        with np.errstate(all="ignore"):
+            step = -np.linalg.solve(A, g[..., None])[..., 0]
+        new = np.clip(th + step, lo, hi)
+        fnew = loss(new, w)
+        better = fnew <= f[idx]
+        done = better & (f[idx] - fnew <= tol * np.maximum(f[idx], 1e-300))
+        theta[idx[better]] = new[better]
+        f[idx[better]] = fnew[better]
+        lam[idx] = np.where(better, lam[idx] / 3, lam[idx] * 4)
+        active[idx[done | (lam[idx] > 1e12)]] = False
+    return theta, f
+
+
+def _bootstrap(law, theta, X, logy, groups, settings, bounds):
+    """Resample points (or groups), refit each warm-started from ``theta``: (n_boot, p) draws."""
+    rng = np.random.default_rng(settings.seed)
+    n = len(logy)
+    if groups is None:
+        counts = rng.multinomial(n, np.full(n, 1.0 / n), size=settings.n_boot).astype(float)
+    else:
+        _, idx = np.unique(np.asarray(groups), return_inverse=True)
+        g = idx.max() + 1
+        counts = rng.multinomial(g, np.full(g, 1.0 / g), size=settings.n_boot)[:, idx].astype(float)
+    draws = np.empty((settings.n_boot, len(theta)))
+    for lo in range(0, settings.n_boot, 256):  # chunks bound the memory of (k, p, n) Jacobians
+        w = counts[lo : lo + 256]
+        th, f = _batched_refit(law, theta, X, logy, w, settings.huber_delta, bounds)
+        draws[lo : lo + 256] = np.where(np.isfinite(f)[:, None], th, np.nan)
+    return draws
+
+
+def _extrapolation(law, X, logy, groups, settings, theta, grid):
+    """Refit without the largest values of ``law.extrapolate``; relative error on those held out."""
+    if settings.holdout <= 0:
+        return {}
+    sign = -1.0 if law.extrapolate_low else 1.0
+    x = sign * X[law.extrapolate]
+    levels = np.unique(x[np.isfinite(x)])
+    if len(levels) <= settings.holdout:
+        return {"skipped": "too few distinct values to hold any out"}
+    cut = levels[-settings.holdout]
+    out = x >= cut
+    if groups is not None:  # hold out whole runs
+        g = np.asarray(groups)
+        out = np.isin(g, np.unique(g[out]))
+    keep = ~out
+    if keep.sum() <= len(theta):
+        return {"skipped": "too few points left after holding out the largest"}
+    Xk = {k: v[keep] for k, v in X.items()}
+    res, _, _ = _best_fit(law, Xk, logy[keep], np.ones(keep.sum()), settings, grid, extra_starts=theta)
+    Xo = {k: v[out] for k, v in X.items()}
+    rel = np.exp(law.log_predict(res.x, Xo)[0] - logy[out]) - 1
+    return {
+        "held_out": f"{law.extrapolate} {'<=' if sign < 0 else '>='} {sign * cut:.4g}",
+        "n_held_out": int(out.sum()),
+        "mean_abs_rel_error": float(np.mean(np.abs(rel))),
+        "max_abs_rel_error": float(np.max(np.abs(rel))),
+        "mean_rel_error": float(np.mean(rel)),
+        "params_without": {k: float(v) for k, v in law.from_theta(res.x).items()},
+    }
+
+
+def fit_law(
+    law: Law,
+    X: dict[str, Any],
+    y,
+    *,
+    groups=None,
+    settings: FitSettings | None = None,
+    grid: dict[str, Any] | None = None,
+    provenance: dict[str, Any] | None = None,
+) -> FitResult:
+    """Fit ``law`` to observations ``y`` (> 0) at inputs ``X`` (dict of equal-length arrays).
+
+    ``groups`` (one label per point, e.g. run ids) makes the bootstrap resample whole groups and
+    leave-the-largest-out drop whole groups. ``grid`` overrides start values per constant.
+    """
+    settings = settings or FitSettings()
+    X = {k: np.asarray(X[k], dtype=float) for k in law.inputs}
+    y = np.asarray(y, dtype=float)
+    ok = np.isfinite(y) & (y > 0) & ~np.any([np.isnan(v) for v in X.values()], axis=0)  # inf is allowed (D = inf)
+    X = {k: v[ok] for k, v in X.items()}
+    logy = np.log(y[ok])
+    groups = None if groups is None else np.asarray(groups)[ok]
+    n = len(logy)
+    if n <= len(law.params):
+        raise ValueError(f"{law.name}: {n} usable points for {len(law.params)} constants")
+
+    res, axes, bounds = _best_fit(law, X, logy, np.ones(n), settings, grid)
+    theta = res.x
+    warns, diag = _diagnose(law, theta, X, logy, res, axes, bounds, settings)
+
+    params = {k: float(v) for k, v in law.from_theta(theta).items()}
+    intervals, samples = {}, {}
+    if settings.n_boot > 0:
+        draws = _bootstrap(law, theta, X, logy, groups, settings, bounds)
+        good = np.all(np.isfinite(draws), axis=1)
+        diag["bootstrap_failed"] = int((~good).sum())
+        if good.mean() < 0.95:
+            warns.append(f"{(~good).sum()} of {len(draws)} bootstrap refits failed")
+        samples = {k: np.asarray(v) for k, v in law.from_theta(draws[good]).items()}
+        q = 100 * np.array([(1 - settings.ci) / 2, (1 + settings.ci) / 2])
+        intervals = {k: tuple(float(t) for t in np.percentile(v, q)) for k, v in samples.items()}
+
+    prov = dict(provenance or {})
+    prov.update(
+        settings=dataclasses.asdict(settings),
+        formula=law.formula,
+        inputs=list(law.inputs),
+        points={**{k: v.tolist() for k, v in X.items()}, "y": np.exp(logy).tolist()},
+        data_sha256=hashlib.sha256(np.concatenate([*X.values(), logy]).tobytes()).hexdigest(),
+    )
+    if groups is not None:
+        prov["groups"] = sorted({str(g) for g in groups})
+    return FitResult(
+        law=law.name,
+        params=params,
+        intervals=intervals,
+        n_points=n,
+        loss=float(res.fun * settings.huber_delta),
+        warnings=warns,
+        extrapolation=_extrapolation(law, X, logy, groups, settings, theta, grid),
+        provenance=prov,
+        diagnostics=diag,
+        samples=samples,
+        fn=law.fn,
+    )

@@ -1,0 +1,100 @@
+"""Fits on the runs table: L(N), L(D), L(N, D), the overfitting delta L, Chinchilla, log vs power.
+
+Every function takes the runs table (one row per run, columns in ``scalinglaws.fit``'s docstring)
+and column names, so the same fit runs in either basis (``x="N"`` or ``x="N_total"``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from scalinglaws.fit import laws
+from scalinglaws.fit.core import FitResult, FitSettings, Law, fit_law
+
+
+def fit_table(
+    law: Law,
+    df: pd.DataFrame,
+    columns: dict[str, str],
+    y: str,
+    *,
+    settings: FitSettings | None = None,
+    groups: str | None = None,
+    description: str = "",
+    grid=None,
+) -> FitResult:
+    """Fit ``law`` to a DataFrame: ``columns`` maps each law input to a column, ``y`` the target."""
+    X = {k: df[c].to_numpy(dtype=float) for k, c in columns.items()}
+    prov = {
+        "description": description,
+        "columns": {**columns, "y": y},
+        "run_ids": sorted(map(str, df["run_id"].unique())) if "run_id" in df else [],
+    }
+    return fit_law(
+        law, X, df[y].to_numpy(dtype=float), settings=settings, grid=grid, provenance=prov,
+        groups=None if groups is None else df[groups].to_numpy(),
+    )
+
+
+def _exclude_shallow(runs: pd.DataFrame, min_layers: int) -> pd.DataFrame:
+    # App D.7: 1-layer models are left out of the L(N) and L(C) fits
+    return runs[runs["n_layer"] >= min_layers] if "n_layer" in runs else runs
+
+
+def fit_L_N(runs, x="N", loss="test_loss", *, min_layers=2, settings=None) -> FitResult:
+    """L(N) = (N_c/N)^alpha_N (Eq 1.1) on converged runs; ``x`` picks the parameter count."""
+    df = _exclude_shallow(runs, min_layers)
+    return fit_table(laws.power_law("N"), df, {"N": x}, loss, settings=settings,
+                     description=f"L(N) on runs with n_layer >= {min_layers}")
+
+
+def fit_L_D(runs, d="dataset_tokens", loss="test_loss_best", *, settings=None) -> FitResult:
+    """L(D) = (D_c/D)^alpha_D (Eq 1.2) on early-stopped runs of one model on nested subsets."""
+    df = runs[np.isfinite(runs[d])]
+    return fit_table(laws.power_law("D"), df, {"D": d}, loss, settings=settings,
+                     description="L(D) on early-stopped runs with finite D")
+
+
+def fit_L_ND(runs, x="N", d="dataset_tokens", loss="test_loss_best", *, settings=None) -> FitResult:
+    """L(N, D) (Eq 1.5, Table 2) on the early-stopped (N, D) grid; NaN D means unlimited data."""
+    df = runs.assign(_D=runs[d].fillna(np.inf))
+    return fit_table(laws.L_ND, df, {"N": x, "D": "_D"}, loss, settings=settings,
+                     description="L(N,D) on early-stopped runs; D = inf where dataset_tokens is NaN")
+
+
+def fit_chinchilla(runs, x="N", d="tokens", loss="test_loss", *, settings=None) -> FitResult:
+    """E + A/N^alpha + B/D^beta (Hoffmann et al. 2022), D = tokens trained on by default."""
+    return fit_table(laws.CHINCHILLA, runs, {"N": x, "D": d}, loss, settings=settings,
+                     description=f"Chinchilla form with D = {d}")
+
+
+def fit_overfitting(runs, L_ND: FitResult, x="N", d="dataset_tokens", loss="test_loss_best", *, settings=None):
+    """Eq 4.3 fitted to delta L = L(N,D)/L(N,inf) - 1 against N^(alpha_N/alpha_D)/D.
+
+    L(N, inf) is the same model's unlimited-data run where the table has one (NaN ``d``),
+    else the L(N, D) fit at D = inf. The exponent ratio comes from ``L_ND``.
+    """
+    p = L_ND.params
+    ratio = p["alpha_N"] / p["alpha_D"]
+    full = runs[runs[d].isna()].groupby(x)[loss].min()
+    df = runs[runs[d].notna()].copy()
+    fit_inf = (p["N_c"] / df[x]) ** p["alpha_N"]
+    df["L_inf"] = df[x].map(full).fillna(fit_inf)
+    df["ratio"] = df[loss] / df["L_inf"]
+    df["x_overfit"] = df[x] ** ratio / df[d]
+    return fit_table(laws.OVERFIT, df, {"x": "x_overfit"}, "ratio", settings=settings,
+                     description=f"1 + delta L against N^{ratio:.3f}/D")
+
+
+def compare_log_power(runs, x="N", loss="test_loss", *, min_layers=2, settings=None) -> dict:
+    """Fig 23: the power law against L = -k ln(N/N_0) on the same runs; lower loss wins."""
+    df = _exclude_shallow(runs, min_layers)
+    power = fit_table(laws.power_law("N"), df, {"N": x}, loss, settings=settings, description="power law")
+    log = fit_table(laws.LOG_N, df, {"N": x}, loss, settings=settings, description="logarithmic law")
+    return {
+        "power": power,
+        "log": log,
+        "better": "power" if power.loss <= log.loss else "log",
+        "loss_ratio_log_over_power": log.loss / power.loss if power.loss > 0 else float("inf"),
+    }
