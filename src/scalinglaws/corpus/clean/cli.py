@@ -1,0 +1,86 @@
+"""Subcommands of ``python -m scalinglaws.corpus`` for cleaning, decontamination, OOD sets and the
+``hf`` and ``files`` sources. ``register`` adds them to the corpus CLI."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+import time
+
+from scalinglaws.io import atomic_path, file_sha256, write_json
+
+
+def _write_csv(path, columns, rows) -> None:
+    with atomic_path(path) as tmp:
+        with open(tmp, "w", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=list(columns), lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+
+
+def _print_table(rows: list[dict]) -> None:
+    import pandas as pd
+
+    print(pd.DataFrame(rows).to_string(index=False), file=sys.stderr)
+
+
+def cmd_clean(args: argparse.Namespace) -> None:
+    from dataclasses import asdict
+
+    from scalinglaws.corpus.clean.pipeline import REPORT_COLUMNS, CleanOptions, clean
+    from scalinglaws.corpus.clean.table import read_documents, write_documents
+
+    try:
+        options = CleanOptions.from_dict(json.loads(args.options_json))
+    except json.JSONDecodeError as e:
+        raise SystemExit(f"--options-json is not valid JSON: {e}")
+    except ValueError as e:
+        raise SystemExit(f"--options-json: {e}")
+    start = time.time()
+    docs, report = clean(read_documents(args.input), options)
+    write_documents(args.out, docs)
+    _write_csv(args.report, REPORT_COLUMNS, report.rows)
+    write_json(f"{args.out}.provenance.json", {
+        "input": args.input, "input_sha256": file_sha256(args.input),
+        "options": asdict(options), "filters": report.rows,
+    })
+    _print_table(report.rows)
+    print(f"clean: {len(docs)} documents kept in {time.time() - start:.1f} s -> {args.out}", file=sys.stderr)
+
+
+def cmd_decontam(args: argparse.Namespace) -> None:
+    from scalinglaws.corpus.clean import decontam
+    from scalinglaws.corpus.clean.ngrams import TokenHasher
+    from scalinglaws.corpus.clean.table import read_documents
+
+    others = []
+    for spec in args.other:
+        name, sep, path = spec.partition("=")
+        if not sep or not name or not path:
+            raise SystemExit(f"--other must be NAME=PATH, got {spec!r}")
+        others.append((name, path))
+    hasher = TokenHasher()
+    train = decontam.train_ngrams([d["text"] for d in read_documents(args.train)], args.n, hasher)
+    rows = [decontam.overlap(name, [d["text"] for d in read_documents(path)], train, args.n, hasher)
+            for name, path in others]
+    _write_csv(args.out, decontam.COLUMNS, rows)
+    _print_table(rows)
+
+
+def register(subparsers) -> None:
+    """Add the clean, decontam, ood, hf and files subcommands to the corpus CLI."""
+    p = subparsers.add_parser("clean", help="filter and de-duplicate a document table")
+    p.add_argument("--in", dest="input", required=True, help="input document table (parquet)")
+    p.add_argument("--options-json", default="{}", help="the corpus.clean config section as JSON")
+    p.add_argument("--out", required=True, help="cleaned document table (parquet)")
+    p.add_argument("--report", required=True, help="CSV: documents and bytes removed by each filter")
+    p.set_defaults(func=cmd_clean)
+
+    p = subparsers.add_parser("decontam", help="n-gram overlap of held-out sets with the train split")
+    p.add_argument("--train", required=True, help="train split document table")
+    p.add_argument("--other", action="append", default=[], metavar="NAME=PATH", help="a held-out set (repeat)")
+    p.add_argument("--n", type=int, default=13, help="n-gram length in whitespace tokens (default 13)")
+    p.add_argument("--out", required=True, help="CSV: one row per held-out set")
+    p.set_defaults(func=cmd_decontam)
