@@ -1,0 +1,145 @@
+"""The ``extract`` step: raw HTML shards -> the document table (``scalinglaws.corpus.documents``).
+
+Rerunnable on its own (another extractor, a newer version) without fetching anything. Pages run
+through a process pool in the order of the status table, so the output is the same bytes for the
+same shards. Pages that extract to nothing, or whose extractor raises, are counted, not kept.
+"""
+
+from __future__ import annotations
+
+import codecs
+import collections
+import importlib.metadata
+import json
+import multiprocessing
+import re
+import sys
+import time
+from pathlib import Path
+from typing import Iterator
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from tqdm import tqdm
+
+from scalinglaws.corpus.acquire.shards import read_bodies
+from scalinglaws.corpus.documents import DOCUMENT_SCHEMA
+from scalinglaws.io import atomic_path
+
+EXTRACTORS = {"trafilatura": "trafilatura", "newspaper3k": "newspaper3k"}  # name -> distribution
+_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)|<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_.:-]+)""",
+                      re.IGNORECASE)
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def decode_html(body: bytes, content_type: str = "") -> str:
+    """Decode a page whose declared charset may be wrong or missing.
+
+    A BOM wins; then strict UTF-8 (text in a single-byte charset almost never decodes as UTF-8 by
+    accident, while servers often mislabel UTF-8 pages); then the header's and the page's declared
+    charsets; then cp1252, the web's most common mislabel; finally latin-1, which never fails.
+    """
+    for bom, codec in _BOMS:
+        if body.startswith(bom):
+            return body.decode(codec, errors="replace")
+    declared = [m.group(1) for m in re.finditer(r"charset\s*=\s*[\"']?([\w.:-]+)", content_type, re.I)]
+    declared += [(m.group(1) or m.group(2)).decode("ascii") for m in _CHARSET.finditer(body[:4096])]
+    wide = [c for c in declared if c.lower().startswith(("utf-16", "utf-32"))]
+    for codec in [*wide, "utf-8", *declared, "cp1252", "latin-1"]:
+        try:
+            return body.decode(codec)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return body.decode("latin-1")  # unreachable: latin-1 decodes any bytes
+
+
+_extract_one = None
+
+
+def _init_worker(extractor: str) -> None:
+    """Import the extractor once per worker process."""
+    global _extract_one
+    if extractor == "trafilatura":
+        import trafilatura
+
+        def _extract_one(html: str, url: str) -> str | None:
+            return trafilatura.extract(html, url=url, include_comments=False, include_tables=True,
+                                       deduplicate=False)
+    else:
+        from newspaper import Article, Config
+        config = Config()
+        config.fetch_images, config.memoize_articles = False, False
+
+        def _extract_one(html: str, url: str) -> str | None:
+            article = Article(url, language="en", config=config)
+            article.download(input_html=html)
+            article.parse()
+            return article.text
+
+
+def _work(item: tuple[str, str, bytes, str]) -> tuple[str, str | None, str]:
+    doc_id, url, body, content_type = item
+    try:
+        text = _extract_one(decode_html(body, content_type), url)
+        return doc_id, (text or "").strip() or None, ""
+    except Exception as exc:  # an extractor bug on one page must not end the run
+        return doc_id, None, f"{type(exc).__name__}: {exc}"[:300]
+
+
+def _pages(status: pa.Table, status_path: Path) -> Iterator[tuple[str, str, bytes, str]]:
+    """(id, url, body, content type) of every ok page, in status order, one shard in memory at a time."""
+    rows = status.select(["id", "url", "content_type", "shard"]).to_pylist()
+    by_shard: dict[str, list[dict]] = collections.defaultdict(list)
+    for row in rows:
+        by_shard[row["shard"]].append(row)
+    for shard, shard_rows in by_shard.items():
+        if not Path(shard).is_file():
+            raise FileNotFoundError(f"{status_path}: shard {shard} is missing (rerun acquire)")
+        bodies = read_bodies(shard, {r["id"] for r in shard_rows})
+        for r in shard_rows:
+            if bodies.get(r["id"]) is None:
+                raise ValueError(f"{shard}: no body for {r['url']} although its status is ok")
+            yield r["id"], r["url"], bodies[r["id"]], r["content_type"] or ""
+
+
+def extract(status_path: str | Path, extractor: str, out: str | Path, processes: int = 2) -> dict:
+    """Extract every ok page listed in the status table; write the non-empty ones to ``out``."""
+    if extractor not in EXTRACTORS:
+        raise ValueError(f"--extractor: {extractor!r} is not one of {sorted(EXTRACTORS)}")
+    version = importlib.metadata.version(EXTRACTORS[extractor])
+    status_path = Path(status_path)
+    status = pq.read_table(status_path)
+    missing = {"id", "url", "source", "status", "content_type", "fetched_at", "shard"} - set(status.column_names)
+    if missing:
+        raise ValueError(f"{status_path}: not a fetch status table (missing columns {sorted(missing)})")
+    ok = status.filter(pc.equal(status.column("status"), "ok"))
+    meta = {r["id"]: r for r in ok.select(["id", "url", "source", "fetched_at"]).to_pylist()}
+    t0 = time.time()
+    rows, empty, errors = [], 0, collections.Counter()
+    with multiprocessing.get_context("fork").Pool(processes, _init_worker, (extractor,)) as pool, \
+            tqdm(total=ok.num_rows, desc=f"extract ({extractor})", unit="page", file=sys.stderr,
+                 mininterval=1.0) as bar:
+        for doc_id, text, error in pool.imap(_work, _pages(ok, status_path), chunksize=4):
+            bar.update(1)
+            if error:
+                errors[error.split(":")[0]] += 1
+                if sum(errors.values()) <= 3:
+                    print(f"extract: {meta[doc_id]['url']}: {error}", file=sys.stderr)
+            elif text is None:
+                empty += 1
+            else:
+                m = meta[doc_id]
+                rows.append({"id": doc_id, "text": text, "url": m["url"], "source": m["source"],
+                             "fetched_at": m["fetched_at"], "status": "ok", "extractor": extractor,
+                             "extractor_version": version, "lang": "", "cluster_id": doc_id})
+    with atomic_path(out) as tmp:
+        pq.write_table(pa.Table.from_pylist(rows, schema=DOCUMENT_SCHEMA), tmp, compression="zstd")
+    seconds = time.time() - t0
+    summary = {"extractor": f"{extractor} {version}", "urls": status.num_rows, "pages_ok": ok.num_rows,
+               "documents": len(rows), "empty": empty, "errors": dict(errors),
+               "text_MB": round(sum(len(r["text"].encode()) for r in rows) / 1e6, 2),
+               "seconds": round(seconds, 1), "pages_per_s": round(ok.num_rows / max(seconds, 1e-9), 1),
+               "out": str(out)}
+    print(json.dumps(summary))
+    return summary

@@ -1,0 +1,219 @@
+"""An HTTP fetcher that keeps every limit itself, because extraction libraries keep none of them.
+
+Per URL: http/https only; the host is resolved once and non-public addresses are refused unless
+allowed; connect and read timeouts; a total deadline over every attempt, redirect and byte, enforced
+by a watchdog that shuts the socket (so a server that drips one byte a second cannot extend it); a
+body cap kept while streaming; a redirect cap with loop detection; a per-host limit on open requests;
+retries with exponential backoff after 5xx, timeouts and dropped connections. Every call returns a
+``FetchResult`` with a status, never raises.
+"""
+
+from __future__ import annotations
+
+import http.client
+import ipaddress
+import socket
+import ssl
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+from scalinglaws.corpus.acquire.options import FetchOptions
+
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+REDIRECTS = (301, 302, 303, 307, 308)
+RETRYABLE = ("timeout", "connection_error")
+STATUSES = ("ok", "http_<code>", "timeout", "too_large", "not_html", "redirect_loop", "too_many_redirects",
+            "refused_scheme", "refused_address", "invalid_url", "dns_error", "connection_error", "tls_error",
+            "bad_response", "error")
+
+
+@dataclass
+class FetchResult:
+    url: str
+    final_url: str
+    status: str
+    http_status: int | None = None
+    content_type: str = ""
+    body: bytes | None = None
+    elapsed: float = 0.0
+    attempts: int = 0
+    error: str = ""
+
+
+class _Stop(Exception):
+    """Ends an attempt with a status (and no retry unless the status is retryable)."""
+
+    def __init__(self, status: str, error: str = "", http_status: int | None = None, content_type: str = ""):
+        super().__init__(error or status)
+        self.status, self.error, self.http_status, self.content_type = status, error, http_status, content_type
+
+
+class Fetcher:
+    """Fetch URLs under ``FetchOptions``; thread-safe, one instance shared by all fetcher threads."""
+
+    def __init__(self, opts: FetchOptions, allow_private_addresses: bool = False):
+        self.opts = opts
+        self.allow_private = allow_private_addresses
+        self._slots: dict[str, threading.BoundedSemaphore] = defaultdict(
+            lambda: threading.BoundedSemaphore(opts.per_host_concurrency))
+        self._slots_lock = threading.Lock()
+        self._tls = ssl.create_default_context()
+
+    def fetch(self, url: str) -> FetchResult:
+        start = time.monotonic()
+        deadline = start + self.opts.deadline
+        attempts = 0
+        while True:
+            attempts += 1
+            result = self._attempt(url, deadline)
+            retry = result.status in RETRYABLE or (result.http_status or 0) >= 500 and result.status != "ok"
+            pause = self.opts.backoff * 2 ** (attempts - 1)
+            if not retry or attempts > self.opts.retries or time.monotonic() + pause >= deadline:
+                break
+            time.sleep(pause)
+        result.attempts = attempts
+        result.elapsed = round(time.monotonic() - start, 4)
+        return result
+
+    def _attempt(self, url: str, deadline: float) -> FetchResult:
+        current, seen = url, {url}
+        for _ in range(self.opts.max_redirects + 1):
+            try:
+                code, location, content_type, body = self._request(current, deadline)
+            except _Stop as stop:
+                return FetchResult(url, current, stop.status, stop.http_status, stop.content_type, error=stop.error)
+            if location is None:
+                return FetchResult(url, current, "ok", code, content_type, body)
+            target = urlunsplit(urlsplit(urljoin(current, location))._replace(fragment=""))
+            if target in seen:
+                return FetchResult(url, current, "redirect_loop", code, content_type, error=f"back to {target}")
+            seen.add(target)
+            current = target
+        return FetchResult(url, current, "too_many_redirects", error=f"more than {self.opts.max_redirects}")
+
+    def _slot(self, host: str, port: int) -> threading.BoundedSemaphore:
+        with self._slots_lock:
+            return self._slots[f"{host}:{port}"]
+
+    def _request(self, url: str, deadline: float) -> tuple[int, str | None, str, bytes | None]:
+        """One GET without following redirects: (status code, redirect target or None, content type, body)."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            raise _Stop("refused_scheme", f"scheme {parts.scheme!r} is not http or https")
+        try:
+            host, port = parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError as exc:
+            raise _Stop("invalid_url", str(exc)) from None
+        if not host:
+            raise _Stop("invalid_url", "no host")
+        address = self._resolve(host, port)
+        slot = self._slot(host, port)
+        if not slot.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            raise _Stop("timeout", f"waited past the deadline for a free connection to {host}")
+        try:
+            return self._get(parts, host, port, address, deadline)
+        finally:
+            slot.release()
+
+    def _resolve(self, host: str, port: int) -> str:
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (socket.gaierror, UnicodeError) as exc:
+            raise _Stop("dns_error", f"{host}: {exc}") from None
+        addresses = [info[4][0] for info in infos]
+        if not self.allow_private:
+            for a in addresses:  # every address must be public, or a DNS answer could point us inside
+                if not ipaddress.ip_address(a.split("%")[0]).is_global:
+                    raise _Stop("refused_address", f"{host} resolves to non-public address {a}")
+        return addresses[0]
+
+    def _get(self, parts, host: str, port: int, address: str, deadline: float):
+        opts = self.opts
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise _Stop("timeout", "deadline passed")
+        if parts.scheme == "https":
+            conn = http.client.HTTPSConnection(host, port, timeout=min(opts.connect_timeout, remaining),
+                                               context=self._tls)
+        else:
+            conn = http.client.HTTPConnection(host, port, timeout=min(opts.connect_timeout, remaining))
+        # connect to the address we checked, not to whatever a second lookup returns
+        conn._create_connection = lambda _addr, timeout, source=None: socket.create_connection(
+            (address, port), timeout, source)
+        watchdog = None
+        try:
+            conn.connect()
+            sock = conn.sock  # the response takes it over from conn (Connection: close)
+            watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), _shut, (sock,))
+            watchdog.daemon = True
+            watchdog.start()
+            path = urlunsplit(("", "", parts.path or "/", parts.query, ""))
+            conn.request("GET", path, headers={"User-Agent": opts.user_agent, "Accept": "text/html,*/*;q=0.5",
+                                               "Accept-Encoding": "identity", "Connection": "close"})
+            sock.settimeout(_read_timeout(opts, deadline))
+            resp = conn.getresponse()
+            code, content_type = resp.status, resp.getheader("Content-Type", "") or ""
+            if code in REDIRECTS and resp.getheader("Location"):
+                return code, resp.getheader("Location"), content_type, None
+            if not 200 <= code < 300:
+                raise _Stop(f"http_{code}", resp.reason, code, content_type)
+            mime = content_type.split(";")[0].strip().lower()
+            if mime and mime not in HTML_TYPES:
+                raise _Stop("not_html", f"content type {mime}", code, content_type)
+            length = resp.getheader("Content-Length")
+            if length and length.isdigit() and int(length) > opts.max_bytes:
+                raise _Stop("too_large", f"Content-Length {length} > {opts.max_bytes}", code, content_type)
+            body = bytearray()
+            while True:
+                sock.settimeout(_read_timeout(opts, deadline))
+                chunk = resp.read1(65536) if hasattr(resp, "read1") else resp.read(65536)
+                if not chunk:
+                    break
+                body += chunk
+                if len(body) > opts.max_bytes:
+                    raise _Stop("too_large", f"body over {opts.max_bytes} bytes", code, content_type)
+            if time.monotonic() >= deadline:  # the watchdog cut the stream short
+                raise _Stop("timeout", "deadline passed while reading the body", code, content_type)
+            if not mime and not _looks_like_html(body):
+                raise _Stop("not_html", "no content type and the body is not HTML", code, content_type)
+            return code, None, content_type, bytes(body)
+        except _Stop:
+            raise
+        except (TimeoutError, socket.timeout):
+            raise _Stop("timeout", "read or connect timed out") from None
+        except ssl.SSLError as exc:
+            raise _Stop("tls_error", str(exc)) from None
+        except (http.client.IncompleteRead, ConnectionError, http.client.RemoteDisconnected) as exc:
+            raise _Stop("timeout" if time.monotonic() >= deadline else "connection_error", repr(exc)) from None
+        except http.client.HTTPException as exc:
+            raise _Stop("bad_response", repr(exc)) from None
+        except OSError as exc:
+            raise _Stop("timeout" if time.monotonic() >= deadline else "connection_error", repr(exc)) from None
+        finally:
+            if watchdog is not None:
+                watchdog.cancel()
+            conn.close()
+
+
+def _read_timeout(opts: FetchOptions, deadline: float) -> float:
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise _Stop("timeout", "deadline passed")
+    return min(opts.read_timeout, remaining)
+
+
+def _shut(sock: socket.socket | None) -> None:
+    """Watchdog: end a request at its deadline, whatever it is blocked on."""
+    try:
+        if sock is not None:
+            sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+def _looks_like_html(body: bytes) -> bool:
+    head = body[:2048].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<html" in head or b"<body" in head
