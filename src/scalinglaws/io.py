@@ -58,3 +58,22 @@ def file_sha256(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
         while block := fh.read(chunk):
             digest.update(block)
     return digest.hexdigest()
+
+
+def write_table(df, stem: str | os.PathLike, floatfmt: str = ".4g") -> None:
+    """Write a table as ``<stem>.csv`` and ``<stem>.md`` (a GitHub-flavoured Markdown table), atomically."""
+    stem = Path(stem)
+    with atomic_path(stem.with_suffix(".csv")) as tmp:
+        df.to_csv(tmp, index=False)
+
+    def cell(value: Any) -> str:
+        if value is None or (isinstance(value, float) and value != value):
+            return ""
+        if isinstance(value, float):
+            return format(value, floatfmt)
+        return str(value).replace("|", "\\|")
+
+    lines = ["| " + " | ".join(map(str, df.columns)) + " |", "|" + "---|" * len(df.columns)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in df.itertuples(index=False)]
+    with atomic_path(stem.with_suffix(".md")) as tmp:
+        tmp.write_text("\n".join(lines) + "\n")

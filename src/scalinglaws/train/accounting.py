@@ -74,3 +74,62 @@ def forward_flops_exact(cfg: TransformerConfig) -> int:
     """
     per_layer_attention = 4 * cfg.n_ctx * cfg.d_attn
     return cfg.reuse * (2 * paper_nonembedding(cfg) + cfg.n_layer * per_layer_attention) + 2 * cfg.d_model * cfg.vocab_size
+
+
+def _counted_forward_flops(model: nn.Module) -> dict[str, float]:
+    """Forward FLOPs per token of each module family, from torch's FLOP counter on one sequence."""
+    import torch
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+    from torch.utils.flop_counter import FlopCounterMode
+
+    cfg: TransformerConfig = model.cfg
+    x = torch.zeros(1, cfg.n_ctx, dtype=torch.long, device=model.wte.weight.device)
+    was_training = model.training
+    model.eval()
+    # the math backend runs attention as plain matmuls, which the counter sees
+    with sdpa_kernel(SDPBackend.MATH), FlopCounterMode(display=False) as counter, torch.no_grad():
+        model(x)
+    model.train(was_training)
+    counts = {name: sum(ops.values()) / cfg.n_ctx for name, ops in counter.get_flop_counts().items()}
+
+    def family(suffix: str) -> float:
+        return sum(v for name, v in counts.items() if name.endswith(suffix) and ".blocks." in name)
+
+    attention_products = sum(v for name, v in counts.items() if name.endswith(".attn")) - family(".attn.qkv") - family(".attn.proj")
+    return {"qkv": family(".attn.qkv"), "mask": attention_products, "project": family(".attn.proj"),
+            "feedforward": family(".mlp.up") + family(".mlp.proj"), "deembed": counts.get("Transformer.head", 0.0),
+            "total": counts["Global"]}
+
+
+def table1(model: nn.Module):
+    """Table 1 of the paper for a built model: each operation's formula beside what the model has.
+
+    Parameters are counted from the model's tensors (weights only, as the paper omits biases and
+    norms); forward FLOPs per token come from torch's FLOP counter. The counter sees both
+    attention products (QK^T and AV) over the full context, so its mask row is twice the paper's
+    2 n_layer n_ctx d_attn, which counts one of them.
+    """
+    import pandas as pd
+
+    cfg: TransformerConfig = model.cfg
+    L, d, da, dff, T, V = cfg.n_layer, cfg.d_model, cfg.d_attn, cfg.d_ff, cfg.n_ctx, cfg.vocab_size
+    weights = {name: p.numel() for name, p in model.named_parameters() if p.dim() == 2}
+
+    def params(suffix: str) -> int:
+        return sum(n for name, n in weights.items() if name.endswith(suffix))
+
+    flops = _counted_forward_flops(model)
+    n = paper_nonembedding(cfg)
+    rows = [
+        ("Embed", "(n_vocab + n_ctx) d_model", (V + T) * d, params("wte.weight") + params("wpe.weight"), "4 d_model", 4 * d, None),
+        ("Attention: QKV", "n_layer d_model 3 d_attn", L * d * 3 * da, params("attn.qkv.weight"), "2 n_layer d_model 3 d_attn", 2 * L * d * 3 * da, flops["qkv"]),
+        ("Attention: Mask", "-", None, None, "2 n_layer n_ctx d_attn", 2 * L * T * da, flops["mask"]),
+        ("Attention: Project", "n_layer d_attn d_model", L * da * d, params("attn.proj.weight"), "2 n_layer d_attn d_model", 2 * L * da * d, flops["project"]),
+        ("Feedforward", "n_layer 2 d_model d_ff", L * 2 * d * dff, params("mlp.up.weight") + params("mlp.proj.weight"), "2 n_layer 2 d_model d_ff", 2 * L * 2 * d * dff, flops["feedforward"]),
+        ("De-embed", "-", None, None, "2 d_model n_vocab", 2 * d * V, flops["deembed"]),
+        ("Total (non-embedding)", "N = 2 d_model n_layer (2 d_attn + d_ff)", n,
+         params("attn.qkv.weight") + params("attn.proj.weight") + params("mlp.up.weight") + params("mlp.proj.weight"),
+         "C_forward = 2N + 2 n_layer n_ctx d_attn", 2 * n + 2 * L * T * da, flops["total"] - flops["deembed"]),
+    ]
+    return pd.DataFrame(rows, columns=["operation", "parameters_formula", "parameters_paper", "parameters_model",
+                                       "flops_formula", "flops_paper", "flops_counted"])

@@ -191,6 +191,7 @@ def train_cell(cell: Cell, train_tokens: np.ndarray, test_tokens: np.ndarray, vo
     if state["status"] == "running":
         state["status"] = "completed"
     summary = _summarise(cell, accounting, state, batches, peak_lr, total_steps, warmup, dev, tokens_per_step)
+    summary["vocab_size"] = vocab_size
     weights = state["best_weights"] if cell.patience and state["best_weights"] is not None else model.state_dict()
     with atomic_path(out_dir / "model.pt") as tmp:
         torch.save({k: v.detach().cpu() for k, v in weights.items()}, tmp)

@@ -1,0 +1,40 @@
+# Shared helpers: the cells of every study, the evaluation sets, wildcard constraints.
+import json
+import os
+
+from scalinglaws.studies import expand_studies
+
+# Tests and CI never reach a dataset hub: fail fast instead of retrying for minutes.
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+try:
+    CELLS = expand_studies(config)
+except ValueError as err:
+    raise WorkflowError(f"config error: {err}")
+
+OOD_SETS = config["ood"]["sets"]
+RUN_DIRS = [f"results/runs/{study}/{cell}" for study, cells in CELLS.items() for cell in cells]
+
+
+def cell_json(wildcards):
+    return json.dumps(CELLS[wildcards.study][wildcards.cell], sort_keys=True)
+
+
+def eval_shards(wildcards=None):
+    return {"test": "results/data/tokens/test.bin"} | {
+        name: f"results/data/tokens/ood/{name}.bin" for name in OOD_SETS
+    }
+
+
+wildcard_constraints:
+    study=r"[A-Za-z0-9_-]+",
+    cell=r"[A-Za-z0-9_.-]+",
+    ood=r"[a-z_]+",
+
+# Jobs run `python -m scalinglaws...`; put the package on the path whichever environment runs them
+# (the project venv has it installed; a `--sdm conda` environment has only its dependencies).
+os.environ.update(
+    PYTHONPATH=os.pathsep.join(filter(None, [os.path.join(workflow.basedir, "src"), os.getenv("PYTHONPATH")]))
+)
+CONDA_ENV = "../envs/scalinglaws.yaml"

@@ -1,0 +1,64 @@
+# Corpus stage: acquire raw pages, extract their text, clean; build the out-of-distribution sets.
+
+
+rule corpus_acquire:
+    output:
+        "results/corpus/main/fetch_status.parquet",
+    params:
+        source=config["corpus"]["source"],
+        options=json.dumps(config["corpus"], sort_keys=True),
+    log:
+        "logs/corpus/acquire.log",
+    conda:
+        CONDA_ENV
+    shell:
+        "python -m scalinglaws.corpus acquire --source {params.source} --options-json {params.options:q} "
+        "--cache results/cache --workdir results/corpus/main/raw --out {output} 2> {log}"
+
+
+rule corpus_extract:
+    input:
+        "results/corpus/main/fetch_status.parquet",
+    output:
+        "results/corpus/main/extracted.parquet",
+    params:
+        extractor=config["corpus"]["extractor"],
+    log:
+        "logs/corpus/extract.log",
+    threads: 2
+    conda:
+        CONDA_ENV
+    shell:
+        "python -m scalinglaws.corpus extract --status {input} --extractor {params.extractor} --out {output} 2> {log}"
+
+
+rule corpus_clean:
+    input:
+        "results/corpus/main/extracted.parquet",
+    output:
+        docs="results/corpus/clean/main.parquet",
+        report=report(
+            "results/corpus/clean/main.filters.csv",
+            caption="../report/filters.rst",
+            category="Corpus",
+        ),
+    params:
+        options=json.dumps(config["corpus"].get("clean", {}), sort_keys=True),
+    log:
+        "logs/corpus/clean.log",
+    conda:
+        CONDA_ENV
+    shell:
+        "python -m scalinglaws.corpus clean --in {input} --options-json {params.options:q} --out {output.docs} "
+        "--report {output.report} 2> {log}"
+
+
+rule corpus_ood:
+    output:
+        "results/corpus/ood/{ood}.parquet",
+    log:
+        "logs/corpus/ood_{ood}.log",
+    conda:
+        CONDA_ENV
+    shell:
+        "python -m scalinglaws.corpus ood --set {wildcards.ood} --cache results/cache --out {output} 2> {log}"
