@@ -34,7 +34,7 @@ class DebianDocsOptions:
     # machine-generated API stubs rather than prose
     exclude: tuple[str, ...] = ("*/_sources/*", "*/_static/*", "*/_images/*", "*/_downloads/*", "*/_modules/*",
                                 "*genindex*", "*modindex*", "*/search.html", "*/translations/*",
-                                "*/reference/api/*", "*/releaselog/*", "*/c3ref/*")
+                                "*/reference/api/*", "*/generated/*", "*/releaselog/*", "*/c3ref/*")
     max_pages: int | None = None   # cap per package (evenly spaced over the sorted list); None keeps all
 
 

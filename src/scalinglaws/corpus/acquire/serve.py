@@ -20,6 +20,11 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class _Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256  # the default backlog of 5 drops connections when many fetchers start at once
+
+
 @contextlib.contextmanager
 def serve_directory(root: str | Path) -> Iterator[str]:
     root = Path(root).resolve()
@@ -43,8 +48,7 @@ def serve_directory(root: str | Path) -> Iterator[str]:
 
 def main(root: str) -> None:
     handler = functools.partial(_QuietHandler, directory=root)
-    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
-        server.daemon_threads = True
+    with _Server(("127.0.0.1", 0), handler) as server:
         print(f"port {server.server_address[1]}", flush=True)
         server.serve_forever()
 

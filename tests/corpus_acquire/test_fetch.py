@@ -1,0 +1,55 @@
+"""The fetcher alone: one URL of each fault kind gets the right status, and the limits hold."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from conftest import FAST_FETCH
+from faultserver import KINDS
+
+from scalinglaws.corpus.acquire.fetch import Fetcher
+from scalinglaws.corpus.acquire.options import FetchOptions
+
+
+@pytest.fixture
+def fetcher():
+    return Fetcher(FetchOptions(**FAST_FETCH), allow_private_addresses=True)
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_each_kind_gets_its_status(fault_server, fetcher, kind):
+    r = fetcher.fetch(f"{fault_server.base}/7/{kind}")
+    assert r.status == KINDS[kind], r
+    assert r.elapsed <= FAST_FETCH["deadline"] + 0.5
+    assert (r.body is not None) == (r.status == "ok")
+
+
+def test_redirect_records_final_url(fault_server, fetcher):
+    r = fetcher.fetch(f"{fault_server.base}/3/redirect")
+    assert r.final_url == f"{fault_server.base}/3/good" and r.http_status == 200
+
+
+def test_flaky_page_is_retried(fault_server, fetcher):
+    r = fetcher.fetch(f"{fault_server.base}/5/flaky")
+    assert r.status == "ok" and r.attempts == 2
+
+
+def test_drip_cannot_extend_the_deadline(fault_server):
+    opts = FetchOptions(**{**FAST_FETCH, "read_timeout": 10.0, "deadline": 1.0, "max_bytes": 10**9, "retries": 0})
+    t0 = time.monotonic()
+    r = Fetcher(opts, allow_private_addresses=True).fetch(f"{fault_server.base}/1/drip")
+    assert r.status == "timeout" and time.monotonic() - t0 < 1.5
+
+
+def test_loopback_refused_unless_allowed(fault_server):
+    r = Fetcher(FetchOptions(**FAST_FETCH)).fetch(f"{fault_server.base}/1/good")
+    assert r.status == "refused_address" and "127.0.0.1" in r.error
+    assert fault_server.hits()["/1/good"] == 0
+
+
+@pytest.mark.parametrize("url,status", [("ftp://127.0.0.1/x", "refused_scheme"), ("file:///etc/passwd", "refused_scheme"),
+                                        ("http:///nohost", "invalid_url"), ("http://127.0.0.1:99999/", "invalid_url"),
+                                        ("http://name.invalid/", "dns_error")])
+def test_bad_urls(fetcher, url, status):
+    assert fetcher.fetch(url).status == status
