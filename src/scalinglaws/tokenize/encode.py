@@ -63,22 +63,24 @@ def _encode_block(bpe: BPE, texts: list[str], dtype: np.dtype) -> tuple[np.ndarr
 
 
 def _blocks(src: str | os.PathLike):
-    """Lists of document texts in row order, about BLOCK_CHARS characters each."""
-    block, size = [], 0
-    for batch in pq.ParquetFile(src).iter_batches(batch_size=READ_ROWS, columns=["text"]):
+    """(texts, UTF-8 bytes) of consecutive documents in row order, about BLOCK_CHARS characters a block."""
+    block, chars, nbytes = [], 0, 0
+    parquet = pq.ParquetFile(src, pre_buffer=False)  # pre-buffering holds whole row groups in memory
+    for batch in parquet.iter_batches(batch_size=READ_ROWS, columns=["text"]):
+        nbytes += pc.sum(pc.binary_length(batch.column("text"))).as_py() or 0
         for text in batch.column("text").to_pylist():
             block.append(text)
-            size += len(text)
-            if size >= BLOCK_CHARS:
-                yield block
-                block, size = [], 0
+            chars += len(text)
+            if chars >= BLOCK_CHARS:
+                yield block, nbytes
+                block, chars, nbytes = [], 0, 0
     if block:
-        yield block
+        yield block, nbytes
 
 
-def _encode_rows(src, bpe: BPE, dst: Path, dtype: np.dtype, num_threads: int, documents: int) -> np.ndarray:
-    """Pass 1: append every document's ids + EOT to ``dst`` in row order; return tokens per document."""
-    lengths, pending = [], deque()
+def _encode_rows(src, bpe: BPE, dst: Path, dtype: np.dtype, num_threads: int, documents: int) -> tuple[np.ndarray, int]:
+    """Pass 1: append every document's ids + EOT to ``dst`` in row order; return tokens per document, text bytes."""
+    lengths, pending, text_bytes = [], deque(), 0
     progress = tqdm(total=documents, desc=f"encode {src}", unit="doc", file=sys.stderr, mininterval=1)
     with progress, open(dst, "wb") as fh, ThreadPoolExecutor(num_threads) as pool:
         def drain(keep: int) -> None:
@@ -88,11 +90,12 @@ def _encode_rows(src, bpe: BPE, dst: Path, dtype: np.dtype, num_threads: int, do
                 lengths.append(n)
                 progress.update(len(n))
 
-        for block in _blocks(src):
+        for block, nbytes in _blocks(src):
+            text_bytes += nbytes
             pending.append(pool.submit(_encode_block, bpe, block, dtype))
             drain(keep=2 * num_threads)  # bounded in-flight work keeps memory bounded
         drain(keep=0)
-    return np.concatenate(lengths)
+    return np.concatenate(lengths), text_bytes
 
 
 def _reorder(rows: Path, dst: Path, lengths: np.ndarray, order: np.ndarray, itemsize: int) -> None:
@@ -113,16 +116,13 @@ def encode_documents(src: str | os.PathLike, tokenizer: str | os.PathLike, out: 
     order = document_order(src, shuffle_seed)
     if len(order) == 0:
         raise ValueError(f"{src}: no documents to encode")
-    text_bytes = 0
-    for batch in pq.ParquetFile(src).iter_batches(batch_size=4096, columns=["text"]):
-        text_bytes += pc.sum(pc.binary_length(batch.column("text"))).as_py() or 0
 
     with atomic_path(out) as tmp:
         if np.array_equal(order, np.arange(len(order))):  # already in stream order: one pass
-            lengths = _encode_rows(src, bpe, tmp, dtype, num_threads, len(order))
+            lengths, text_bytes = _encode_rows(src, bpe, tmp, dtype, num_threads, len(order))
         else:
             with tempfile.NamedTemporaryFile(dir=tmp.parent, prefix=f".{out.name}.", suffix=".rows") as rows:
-                lengths = _encode_rows(src, bpe, Path(rows.name), dtype, num_threads, len(order))
+                lengths, text_bytes = _encode_rows(src, bpe, Path(rows.name), dtype, num_threads, len(order))
                 _reorder(Path(rows.name), tmp, lengths, order, dtype.itemsize)
         tokens = int(lengths.sum())
         meta = {
