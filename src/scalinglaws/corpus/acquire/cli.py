@@ -27,6 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--extractor", default="trafilatura", choices=["trafilatura", "newspaper3k"])
     p.add_argument("--out", required=True, help="document table (parquet)")
     p.add_argument("--processes", type=int, default=2)
+    p.add_argument("--fast", action="store_true", help="trafilatura without its fallback extractors (1.6x faster)")
     p.set_defaults(func=_extract)
 
 
@@ -57,4 +58,4 @@ def _acquire(args: argparse.Namespace) -> None:
 def _extract(args: argparse.Namespace) -> None:
     from scalinglaws.corpus.acquire.extract import extract
 
-    extract(args.status, args.extractor, args.out, args.processes)
+    extract(args.status, args.extractor, args.out, args.processes, args.fast)

