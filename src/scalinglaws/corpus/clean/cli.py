@@ -69,6 +69,19 @@ def cmd_decontam(args: argparse.Namespace) -> None:
     _print_table(rows)
 
 
+def cmd_ood(args: argparse.Namespace) -> None:
+    from scalinglaws.corpus.ood.build import build
+    from scalinglaws.corpus.ood.fetch import FetchError
+
+    start = time.time()
+    try:
+        summary = build(args.set, args.cache, args.out, args.max_bytes)
+    except FetchError as e:
+        raise SystemExit(f"ood {args.set}: {e}")
+    print(f"ood {args.set}: {summary['docs']} documents, {summary['bytes'] / 1e6:.2f} MB "
+          f"in {time.time() - start:.1f} s -> {args.out}", file=sys.stderr)
+
+
 def register(subparsers) -> None:
     """Add the clean, decontam, ood, hf and files subcommands to the corpus CLI."""
     p = subparsers.add_parser("clean", help="filter and de-duplicate a document table")
@@ -84,3 +97,14 @@ def register(subparsers) -> None:
     p.add_argument("--n", type=int, default=13, help="n-gram length in whitespace tokens (default 13)")
     p.add_argument("--out", required=True, help="CSV: one row per held-out set")
     p.set_defaults(func=cmd_decontam)
+
+    from scalinglaws.corpus.ood.build import DEFAULT_MAX_BYTES
+    from scalinglaws.corpus.ood.sets import SETS
+
+    p = subparsers.add_parser("ood", help="build an out-of-distribution evaluation set")
+    p.add_argument("--set", required=True, choices=sorted(SETS), help="which of the paper's four OOD sets")
+    p.add_argument("--cache", required=True, help="folder for downloaded registry artefacts (reused)")
+    p.add_argument("--out", required=True, help="document table (parquet); provenance goes beside it")
+    p.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES,
+                   help=f"cap on the set's text bytes, 0 for none (default {DEFAULT_MAX_BYTES})")
+    p.set_defaults(func=cmd_ood)
