@@ -84,5 +84,5 @@ def to_plain_text(wikitext: str) -> str:
     # rebuilding the top-level node list is linear; Wikicode.remove() searches the tree each time
     code = Wikicode([n for n in mwparserfromhell.parse(wikitext).nodes if keep(n)])
     text = code.strip_code(normalize=True, collapse=True)
-    text = _LEFTOVER.sub("", text)
+    text = "\n".join(line.strip() for line in _LEFTOVER.sub("", text).split("\n"))
     return re.sub(r"\n{3,}", "\n\n", text).strip()

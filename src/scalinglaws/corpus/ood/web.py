@@ -4,6 +4,7 @@ Reuters-21578 XML, one-document-per-line news (Lee corpus), and CSV/JSON rows of
 
 from __future__ import annotations
 
+import codecs
 import copyreg
 import io
 import pickle
@@ -41,8 +42,10 @@ class _BunchUnpickler(pickle.Unpickler):
             ("copyreg", "_reconstructor"): copyreg._reconstructor,
             ("__builtin__", "dict"): dict, ("builtins", "dict"): dict,
             ("__builtin__", "object"): object, ("builtins", "object"): object,
+            ("_codecs", "encode"): codecs.encode,  # how Python 3 writes bytes at protocol 0
             ("numpy", "ndarray"): np.ndarray, ("numpy", "dtype"): np.dtype,
             ("numpy.core.multiarray", "_reconstruct"): _np_reconstruct(),
+            ("numpy._core.multiarray", "_reconstruct"): _np_reconstruct(),
         }
         if name == "Bunch" and module.startswith("sklearn."):
             return _Bunch
