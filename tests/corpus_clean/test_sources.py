@@ -1,0 +1,83 @@
+"""The ``files`` and ``hf`` sources: local formats read into document tables; hf fails fast offline."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from scalinglaws.corpus.sources import files, hf
+
+from .conftest import english
+
+HTML = f"""<html><head><title>Page</title></head><body><nav><a href="/">Home</a></nav>
+<main><article><h1>A heading</h1><p>{english(1, 120)}</p><p>{english(2, 120)}</p></article></main>
+<footer>Copyright</footer></body></html>"""
+
+
+@pytest.fixture
+def local(tmp_path):
+    (tmp_path / "a.txt").write_text(english(0))
+    (tmp_path / "b.jsonl").write_text(json.dumps({"text": english(3)}) + "\n\n" + json.dumps({"text": english(4)}) + "\n")
+    pq.write_table(pa.table({"body": [english(5), english(6)]}), tmp_path / "c.parquet")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "d.html").write_text(HTML)
+    return tmp_path
+
+
+def test_files_reads_every_format(local, cli):
+    out = local / "out.parquet"
+    cli(["files", str(local / "*.txt"), str(local / "*.jsonl"), str(local / "**/*.html"), "--out", str(out)])
+    table = pd.read_parquet(out)
+    assert len(table) == 4 and set(table["source"]) == {"files"}
+    html = table[table["url"].str.endswith("d.html")].iloc[0]
+    assert html["extractor"] == "trafilatura" and "A heading" in html["text"] and "Copyright" not in html["text"]
+    assert sorted(table["url"].str.rsplit("/", n=1).str[-1]) == ["a.txt", "b.jsonl#1", "b.jsonl#3", "d.html"]
+    again = local / "again.parquet"
+    cli(["files", str(local / "*.txt"), str(local / "*.jsonl"), str(local / "**/*.html"), "--out", str(again)])
+    assert again.read_bytes() == out.read_bytes()
+
+
+def test_files_parquet_field_and_caps(local):
+    docs = list(files.read([str(local / "c.parquet")], text_field="body"))
+    assert [d["text"] for d in docs] == [english(5), english(6)]
+    assert len(list(files.read([str(local / "c.parquet")], text_field="body", max_docs=1))) == 1
+    assert len(list(files.read([str(local / "b.jsonl")], max_bytes=len(english(3)) + 1))) == 1
+    with pytest.raises(ValueError, match="no column 'text'"):
+        list(files.read([str(local / "c.parquet")]))
+
+
+def test_files_errors_name_the_file(local, cli):
+    (local / "bad.jsonl").write_text('{"text": "ok"}\nnot json\n')
+    with pytest.raises(ValueError, match=r"bad.jsonl:2"):
+        list(files.read([str(local / "bad.jsonl")]))
+    (local / "x.csv").write_text("a,b\n")
+    with pytest.raises(ValueError, match="x.csv: unsupported file type"):
+        list(files.read([str(local / "x.csv")]))
+    with pytest.raises(SystemExit, match="no files match"):
+        cli(["files", str(local / "*.nothing"), "--out", str(local / "o.parquet")])
+
+
+@pytest.mark.parametrize("var", ["HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE"])
+def test_hf_fails_fast_offline(var, monkeypatch, tmp_path, cli):
+    monkeypatch.setenv(var, "1")
+    start = time.time()
+    with pytest.raises(SystemExit, match=rf"{var} is set.*use the `files` source"):
+        cli(["hf", "--dataset", "allenai/c4", "--config", "en", "--out", str(tmp_path / "x.parquet")])
+    assert time.time() - start < 2
+    assert not (tmp_path / "x.parquet").exists()
+
+
+def test_hf_fails_fast_when_hub_unreachable(monkeypatch):
+    import datasets
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.delenv("HF_DATASETS_OFFLINE", raising=False)
+    monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(datasets.config, "HF_ENDPOINT", "http://127.0.0.1:9")  # discard port: refused
+    with pytest.raises(hf.HFUnavailable, match="127.0.0.1 is unreachable.*files"):
+        next(hf.stream("allenai/c4", config="en", connect_timeout=1))
