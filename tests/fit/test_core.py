@@ -53,20 +53,21 @@ def test_bootstrap_interval_covers_truth_in_most_seeds():
 
 
 def test_batched_bootstrap_matches_lbfgs():
-    # the vectorised refit reaches the same optimum as L-BFGS-B on each resample (to 1e-3 in alpha)
+    # the vectorised refit reaches the L-BFGS-B loss on each resample (within 1e-4 relative)
     df = size_runs(3)
     law, X, logy = laws.power_law("N"), {"N": df["N"].to_numpy()}, np.log(df["test_loss"].to_numpy())
     s = FitSettings(n_boot=0)
     bounds = core._theta_bounds(law)
     theta = law.to_theta(fit_L_N(df, settings=s).params)
-    W = np.random.default_rng(0).multinomial(8, np.full(8, 1 / 8), size=20).astype(float)
+    W = np.random.default_rng(0).multinomial(8, np.full(8, 1 / 8), size=10).astype(float)
     batched, _ = core._batched_refit(law, theta, X, logy, W, s.huber_delta, bounds)
-    for w, th in zip(W, batched):
-        ref = minimize(core._objective, theta, args=(law, X, logy, w, s.huber_delta), jac=True,
-                       method="L-BFGS-B", bounds=bounds, options={"ftol": 1e-14, "gtol": 1e-12})
-        f_ref = core._objective(ref.x, law, X, logy, w, s.huber_delta)[0]
-        f_b = core._objective(th, law, X, logy, w, s.huber_delta)[0]
-        assert f_b <= f_ref * (1 + 1e-4) + 1e-9
+    with core.one_blas_thread():
+        for w, th in zip(W, batched):
+            ref = minimize(core._objective, theta, args=(law, X, logy, w, s.huber_delta), jac=True,
+                           method="L-BFGS-B", bounds=bounds, options={"ftol": 1e-14, "gtol": 1e-12})
+            f_ref = core._objective(ref.x, law, X, logy, w, s.huber_delta)[0]
+            f_b = core._objective(th, law, X, logy, w, s.huber_delta)[0]
+            assert f_b <= f_ref * (1 + 1e-4) + 1e-9
 
 
 def test_edge_of_grid_warning():

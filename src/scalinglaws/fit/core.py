@@ -109,7 +109,7 @@ class FitSettings:
     n_boot: int = 1000
     ci: float = 0.95
     seed: int = 0
-    n_refine: int = 8  # L-BFGS-B runs from this many best grid points
+    n_refine: int = 4  # L-BFGS-B runs from this many best grid points
     holdout: int = 1  # leave-the-largest-out: hold out this many largest distinct values
     cond_warn: float = 1e4  # warn above this condition number of the scaled Jacobian
     maxiter: int = 500
@@ -328,7 +328,9 @@ def _extrapolation(law, X, logy, groups, settings, theta, grid):
     if keep.sum() <= len(theta):
         return {"skipped": "too few points left after holding out the largest"}
     Xk = {k: v[keep] for k, v in X.items()}
-    res, _, _ = _best_fit(law, Xk, logy[keep], np.ones(keep.sum()), settings, grid, extra_starts=theta)
+    # the full-data optimum is the natural start; the best grid point guards against a jump
+    quick = dataclasses.replace(settings, n_refine=2)
+    res, _, _ = _best_fit(law, Xk, logy[keep], np.ones(keep.sum()), quick, grid, extra_starts=theta)
     Xo = {k: v[out] for k, v in X.items()}
     rel = np.exp(law.log_predict(res.x, Xo)[0] - logy[out]) - 1
     return {

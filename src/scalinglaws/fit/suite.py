@@ -62,7 +62,8 @@ def fit_suite(runs: pd.DataFrame, curves: pd.DataFrame, *, settings: FitSettings
     bcrit = None
     if len(scan):
         targets = batch_targets(scan, curves)
-        table = batch.critical_batch_table(scan, curves, targets, settings=FitSettings(n_boot=200, holdout=0, seed=settings.seed))
+        table = batch.critical_batch_table(scan, curves, targets, settings=FitSettings(
+            n_boot=min(200, settings.n_boot), holdout=0, seed=settings.seed))
         out["batch_table"] = table
         if len(table) > 2:
             fit = batch.fit_B_crit(table, settings=settings)

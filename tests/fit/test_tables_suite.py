@@ -1,0 +1,82 @@
+"""Tables 1-6, the suite over both bases, the CLI, and imports without torch or Snakemake."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from scalinglaws.fit import FitSettings, paper, synthetic, tables
+from scalinglaws.fit.suite import fit_suite, main, write_suite
+
+
+@pytest.fixture(scope="module")
+def suite():
+    runs, curves = synthetic.size_study(0, n_points=60)
+    scan_runs, scan_curves = synthetic.batch_scan(0, n_points=80)
+    runs = pd.concat([runs, synthetic.data_grid(0), scan_runs], ignore_index=True)
+    return fit_suite(runs, pd.concat([curves, scan_curves], ignore_index=True), settings=FitSettings(n_boot=50))
+
+
+def test_suite_fits_every_law_in_both_bases(suite):
+    names = {"B_crit", "L_N", "log_N", "L_NS", "L_C", "L_Cmin", "N_opt", "S_min_opt", "B_opt", "D_opt",
+             "L_D", "L_ND", "overfitting", "chinchilla"}
+    for basis in ("non_embedding", "total"):
+        assert set(suite["fits"][basis]) == names
+    assert suite["fits"]["total"]["L_N"].provenance["columns"]["N"] == "N_total"
+    assert suite["notes"] == []
+
+
+def test_tables_put_paper_beside_ours(suite):
+    fits = suite["fits"]["non_embedding"]
+    t5 = tables.table_5(fits)
+    assert list(t5.columns) == tables.COLUMNS
+    assert dict(zip(t5["quantity"], t5["paper"])) == paper.TABLE_5
+    assert t5["ours"].notna().all() and (t5["lo"] <= t5["hi"]).all()
+    assert tables.table_2(fits).loc[lambda d: d.quantity == "alpha_D", "paper"].item() == 0.103
+    assert tables.table_3(fits)["ours"].notna().all()
+    assert len(tables.table_6(fits)) == 8
+    assert "^" in tables.table_4(fits)["ours"].iloc[0]
+
+
+def test_missing_fit_is_marked_not_fitted():
+    t2 = tables.table_2({})
+    assert t2["ours"].isna().all() and t2["notes"].str.contains("not fitted").all()
+
+
+def test_table_1_gpt2_small():
+    # GPT-2 small: N = 12 * 12 * 768^2 = 84,934,656; C_forward = 2N + 2 * 12 * 1024 * 768
+    m = {"gpt2": {"n_layer": 12, "d_model": 768, "d_attn": 768, "d_ff": 3072, "n_ctx": 1024, "n_vocab": 50257,
+                  "N_measured": 85_056_000}}
+    t1 = tables.table_1(m).set_index("quantity")
+    assert t1.loc["gpt2: N (non-embedding)", "paper"] == 84_934_656
+    assert t1.loc["gpt2: C_forward per token", "paper"] == 2 * 84_934_656 + 2 * 12 * 1024 * 768
+    assert "measured/formula" in t1.loc["gpt2: N (non-embedding)", "notes"]
+
+
+def test_write_suite_and_tables(suite, tmp_path):
+    write_suite(suite, tmp_path)
+    assert json.loads((tmp_path / "non_embedding" / "L_ND.json").read_text())["law"] == "L(N,D)"
+    for i in range(2, 7):
+        assert (tmp_path / "tables" / f"table{i}.csv").exists()
+        md = (tmp_path / "tables" / f"table{i}.md").read_text()
+        assert md.startswith("| quantity | paper | ours | lo | hi | notes |")
+    assert pd.read_csv(tmp_path / "tables" / "table5.csv").shape == (12, 6)
+
+
+def test_cli_on_size_study_only(tmp_path):
+    runs, curves = synthetic.size_study(1, n_points=40)
+    runs.to_parquet(tmp_path / "runs.parquet")
+    curves.to_parquet(tmp_path / "curves.parquet")
+    main([str(tmp_path / "runs.parquet"), str(tmp_path / "curves.parquet"), "--out", str(tmp_path / "fits"), "--n-boot", "20"])
+    summary = json.loads((tmp_path / "fits" / "summary.json").read_text())
+    assert "non_embedding/L_N" in summary["fits"] and "non_embedding/L_ND" not in summary["fits"]
+    assert any("no data study" in n for n in summary["notes"])
+    assert "not fitted" in (tmp_path / "fits" / "tables" / "table2.md").read_text()
+
+
+def test_imports_without_torch_or_snakemake():
+    code = "import sys, scalinglaws.fit.suite; assert not {'torch', 'snakemake'} & set(sys.modules)"
+    subprocess.run([sys.executable, "-c", code], check=True)
