@@ -16,7 +16,8 @@ from scalinglaws.fit.suite import fit_suite, main, write_suite
 def suite():
     runs, curves = synthetic.size_study(0, n_points=60)
     scan_runs, scan_curves = synthetic.batch_scan(0, n_points=80)
-    runs = pd.concat([runs, synthetic.data_grid(0), scan_runs], ignore_index=True)
+    grid = synthetic.data_grid(0).assign(best_step=3e4, batch_tokens=2**19)
+    runs = pd.concat([runs, grid, scan_runs], ignore_index=True)
     return fit_suite(runs, pd.concat([curves, scan_curves], ignore_index=True), settings=FitSettings(n_boot=50))
 
 
@@ -27,6 +28,15 @@ def test_suite_fits_every_law_in_both_bases(suite):
         assert set(suite["fits"][basis]) == names
     assert suite["fits"]["total"]["L_N"].provenance["columns"]["N"] == "N_total"
     assert suite["notes"] == []
+
+
+def test_suite_early_stop_and_intersection(suite):
+    es = suite["early_stop"]["non_embedding"]
+    assert len(es) == 35 and {"S_stop", "bound", "holds"} <= set(es.columns)
+    inter = suite["intersection"]["non_embedding"]
+    assert inter["point"]["C_star"] > 0 and inter["n_draws"] > 0
+    lo, hi = inter["intervals"]["L_star"]
+    assert lo <= hi
 
 
 def test_tables_put_paper_beside_ours(suite):

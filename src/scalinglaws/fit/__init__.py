@@ -33,12 +33,37 @@ The **curves table** has one row per evaluation: ``run_id, step, tokens, flops_6
 train_loss, lr`` (plus optional ``noise_scale`` for the gradient noise scale B_simple).
 
 Every fit takes column names, so the same law runs in the paper's basis (``N``, ``flops_6N``)
-or in total parameters (``N_total``). Compute is converted to PF-days (``paper.PF_DAY``).
+or in total parameters (``N_total``, ``flops_6N_total``). Compute is in PF-days (``paper.PF_DAY``).
+
+Modules
+-------
+``core``       Law, Param, FitSettings, FitResult, fit_law (the driver), save_fit
+``laws``       each law as a pure function of its constants, with its start grid
+``paper``      every published constant, inconsistencies named by source
+``analytic``   Eqs 5.1-5.5 (B_crit, S_min, E_min, C_min), App B closed forms, Figs 3, 12, 15
+``size_data``  L(N), L(D), L(N, D), overfitting, early-stop bound, Chinchilla, log vs power
+``compute``    batch-adjusted curves, the compute envelope, L(C), L(C_min), L(N, S), Table 6 trends
+``batch``      batch-scan crossings, the S-E hyperbola, B_crit(L) from scans or the noise scale
+``context``    per-token L(T) = a + b T^-c
+``tables``     Tables 1-6 (paper beside ours) as CSV and Markdown
+``suite``      everything above on a runs + curves pair, both bases; also a CLI
+``synthetic``  noisy runs generated from the paper's constants (tests, benchmark)
+
+Example::
+
+    from scalinglaws.fit import fit_L_N
+    fit = fit_L_N(runs, x="N")          # or x="N_total"
+    fit.params, fit.intervals, fit.extrapolation, fit.warnings
+    fit.predict(N=1e9)
 """
 
+from scalinglaws.fit.batch import critical_batch_table, fit_B_crit, fit_B_crit_noise, fit_hyperbola
+from scalinglaws.fit.compute import adjusted_curves, envelope, fit_L_C, fit_L_NS, fit_trend
+from scalinglaws.fit.context import fit_L_T, fit_per_token
 from scalinglaws.fit.core import FitResult, FitSettings, Law, Param, fit_law, save_fit
 from scalinglaws.fit.size_data import (
     compare_log_power,
+    early_stop_table,
     fit_chinchilla,
     fit_L_D,
     fit_L_N,
@@ -46,8 +71,13 @@ from scalinglaws.fit.size_data import (
     fit_overfitting,
     fit_table,
 )
+from scalinglaws.fit.suite import fit_suite, write_suite
+from scalinglaws.fit.tables import write_table
 
 __all__ = [
     "FitResult", "FitSettings", "Law", "Param", "fit_law", "save_fit", "fit_table",
-    "fit_L_N", "fit_L_D", "fit_L_ND", "fit_chinchilla", "fit_overfitting", "compare_log_power",
+    "fit_L_N", "fit_L_D", "fit_L_ND", "fit_chinchilla", "fit_overfitting", "compare_log_power", "early_stop_table",
+    "adjusted_curves", "envelope", "fit_L_C", "fit_L_NS", "fit_trend",
+    "critical_batch_table", "fit_B_crit", "fit_B_crit_noise", "fit_hyperbola",
+    "fit_L_T", "fit_per_token", "fit_suite", "write_suite", "write_table",
 ]

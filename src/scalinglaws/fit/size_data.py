@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from scalinglaws.fit import laws
+from scalinglaws.fit import analytic, laws
 from scalinglaws.fit.core import FitResult, FitSettings, Law, fit_law
 
 
@@ -85,6 +85,25 @@ def fit_overfitting(runs, L_ND: FitResult, x="N", d="dataset_tokens", loss="test
     df["x_overfit"] = df[x] ** ratio / df[d]
     return fit_table(laws.OVERFIT, df, {"x": "x_overfit"}, "ratio", settings=settings,
                      description=f"1 + delta L against N^{ratio:.3f}/D")
+
+
+def early_stop_table(runs, L_ND: dict, S_c: float, alpha_S: float, x="N", d="dataset_tokens",
+                     loss="test_loss_best", stop="best_step", bcrit: dict | None = None) -> pd.DataFrame:
+    """Eq 5.7 (Fig 16 left): each data-limited run's early-stopping step beside its lower bound.
+
+    ``L_ND`` holds the Table 2 constants (ours or the paper's); ``S_c, alpha_S`` those of L(N, S).
+    L(N, inf) is the L(N, D) law at D = inf. With ``bcrit`` (B_star, alpha_B) S_stop becomes
+    S_min by Eq 5.4, as in the paper. ``holds`` is True where S_stop >= the bound.
+    """
+    df = runs[runs[d].notna()]
+    L = df[loss].to_numpy(dtype=float)
+    S = df[stop].to_numpy(dtype=float)
+    if bcrit is not None:
+        S = analytic.S_min(S, df["batch_tokens"].to_numpy(dtype=float), L, **bcrit)
+    L_inf = analytic.L_N_D(df[x].to_numpy(dtype=float), np.inf, **L_ND)
+    bound = analytic.early_stop_bound(L, L_inf, S_c, alpha_S)
+    return pd.DataFrame({"run_id": df["run_id"].to_numpy(), "N": df[x].to_numpy(), "D": df[d].to_numpy(),
+                         "S_stop": S, "bound": bound, "holds": S >= bound})
 
 
 def compare_log_power(runs, x="N", loss="test_loss", *, min_layers=2, settings=None) -> dict:

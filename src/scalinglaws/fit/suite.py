@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from scalinglaws.fit import batch, compute, paper, size_data, tables
+from scalinglaws.fit import analytic, batch, compute, paper, size_data, tables
 from scalinglaws.fit.core import FitResult, FitSettings, save_fit
 from scalinglaws.io import read_json, write_json
 
@@ -100,13 +100,40 @@ def fit_suite(runs: pd.DataFrame, curves: pd.DataFrame, *, settings: FitSettings
                 fits["L_D"] = size_data.fit_L_D(largest, settings=settings)
             fits["L_ND"] = size_data.fit_L_ND(data, x=cols["N"], settings=settings)
             fits["overfitting"] = size_data.fit_overfitting(data, fits["L_ND"], x=cols["N"], settings=settings)
+            if "best_step" in data:
+                lns = fits["L_NS"].params if "L_NS" in fits else paper.TABLE_3
+                out.setdefault("early_stop", {})[b] = size_data.early_stop_table(
+                    data, {k: fits["L_ND"].params[k] for k in paper.TABLE_2}, lns["S_c"], lns["alpha_S"],
+                    x=cols["N"], bcrit=bcrit if "batch_tokens" in data else None)
             grid = data.assign(D_seen=data["dataset_tokens"].fillna(data["tokens"]))
             fits["chinchilla"] = size_data.fit_chinchilla(grid, x=cols["N"], d="D_seen", loss="test_loss_best", settings=settings)
+        if {"L_Cmin", "L_D", "D_opt", "N_opt"} <= set(fits):
+            out.setdefault("intersection", {})[b] = intersection(fits)
     if not len(size):
         notes.append("no size study: L(N), L(C), L(C_min), L(N,S) and Table 6 not fitted")
     if not len(data):
         notes.append("no data study: L(D), L(N,D), the overfitting fit and Chinchilla not fitted")
     out["seconds"] = time.perf_counter() - t0
+    return out
+
+
+def intersection(fits: dict[str, FitResult]) -> dict:
+    """Fig 15 / Eq 6.8 from our L(C_min), L(D), D_opt and N_opt fits, with a 95% interval from
+    pairing the fits' bootstrap draws (independent resamples)."""
+    keys = {"C_min_c": ("L_Cmin", "C_c"), "alpha_C_min": ("L_Cmin", "alpha_C"), "D_c": ("L_D", "D_c"),
+            "alpha_D": ("L_D", "alpha_D"), "D_e": ("D_opt", "D_e"), "p_D": ("D_opt", "p_D"),
+            "N_e": ("N_opt", "N_e"), "p_N": ("N_opt", "p_N")}
+    point = analytic.intersection(**{k: fits[f].params[p] for k, (f, p) in keys.items()})
+    n = min((len(fits[f].samples.get(p, [])) for f, p in keys.values()), default=0)
+    draws = []
+    for i in range(n):
+        try:
+            draws.append(analytic.intersection(**{k: fits[f].samples[p][i] for k, (f, p) in keys.items()}))
+        except ValueError:  # the two laws do not cross for this draw
+            continue
+    out = {"point": point, "n_draws": len(draws), "paper": paper.INTERSECTION}
+    if draws:
+        out["intervals"] = {k: [float(v) for v in np.percentile([d[k] for d in draws], [2.5, 97.5])] for k in point}
     return out
 
 
@@ -121,6 +148,9 @@ def write_suite(suite: dict, out: str | Path, models: dict | None = None) -> Non
                                                   "extrapolation": fit.extrapolation, "warnings": fit.warnings}
     if "batch_table" in suite:
         tables.write_table(suite["batch_table"], out / "batch_critical")
+    for basis, table in suite.get("early_stop", {}).items():
+        tables.write_table(table, out / basis / "early_stop")
+    summary["intersection"] = suite.get("intersection", {})
     fits = suite["fits"].get("non_embedding", {})
     for i, make in enumerate((tables.table_2, tables.table_3, tables.table_4, tables.table_5, tables.table_6), start=2):
         tables.write_table(make(fits), out / "tables" / f"table{i}")
