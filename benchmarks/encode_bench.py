@@ -3,11 +3,11 @@
     python benchmarks/encode_bench.py                       # 50257-token BPE, 1 GB corpus for the RSS test
     python benchmarks/encode_bench.py --corpus-mb 200 --vocab-size 8192
 
-Text is real English prose and code comments: the docstrings of the Python modules installed beside
-this interpreter, cut into ~10 KB documents. The BPE is trained on one half and throughput is
-measured on the other, both encoders on the same documents in the same run (best of 3). The RSS
-test repeats the documents into a parquet corpus of the given size, then runs ``python -m
-scalinglaws.tokenize encode --shuffle-seed 0`` on it and reads the child's peak RSS.
+Text is real English prose: the docstrings of the Python modules installed beside this interpreter,
+cut into ~10 KB documents. The BPE is trained on one half; throughput is measured on the other, both
+encoders on the same documents in the same run, best of 5 taken in turns (the machine is shared, so
+both see the same load). The RSS test repeats the documents into a parquet corpus of the given size,
+runs ``python -m scalinglaws.tokenize encode --shuffle-seed 0`` on it and reads the child's peak RSS.
 """
 
 from __future__ import annotations
@@ -57,13 +57,15 @@ def docstrings(target_bytes: int) -> list[str]:
     return docs
 
 
-def best_of(fn, reps: int = 3) -> tuple[float, object]:
-    best, out = float("inf"), None
+def interleaved_best(fns: dict, reps: int = 5) -> dict:
+    """Best time and output of each function, run in turns so that all see the same machine load."""
+    best = {name: (float("inf"), None) for name in fns}
     for _ in range(reps):
-        start = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, out
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            out = fn()
+            best[name] = min(best[name], (time.perf_counter() - start, out), key=lambda b: b[0])
+    return best
 
 
 def throughput(tokenizer: Path, docs: list[str]) -> dict:
@@ -73,8 +75,9 @@ def throughput(tokenizer: Path, docs: list[str]) -> dict:
     mb = sum(len(d.encode()) for d in docs) / 1e6
     hf = Tokenizer.from_file(str(tokenizer))
     fast = load_tokenizer(tokenizer, backend="tiktoken")
-    t_hf, ids_hf = best_of(lambda: [e.ids for e in hf.encode_batch(docs, add_special_tokens=False)])
-    t_tk, ids_tk = best_of(lambda: fast.encode_batch(docs, num_threads=2))
+    best = interleaved_best({"hf": lambda: [e.ids for e in hf.encode_batch(docs, add_special_tokens=False)],
+                             "tk": lambda: fast.encode_batch(docs, num_threads=2)})
+    (t_hf, ids_hf), (t_tk, ids_tk) = best["hf"], best["tk"]
     tokens = sum(map(len, ids_hf))
     return {"docs": len(docs), "MB": round(mb, 2), "tokens": tokens, "bytes_per_token": round(mb * 1e6 / tokens, 3),
             "tokenizers_encode_batch_MB_s": round(mb / t_hf, 2), "tiktoken_2_threads_MB_s": round(mb / t_tk, 2),

@@ -62,7 +62,7 @@ def critical_batch_table(runs, curves, targets, loss="test_loss", *, by="N", min
 
     ``runs`` holds the scan runs; ``by`` names the column that tells scans apart (one per model).
     """
-    settings = settings or FitSettings(n_boot=200, holdout=0)
+    settings = settings or FitSettings(holdout=0)
     rows = []
     for key, scan in runs.groupby(by):
         cross = crossings(scan, curves, targets, loss)
@@ -70,7 +70,8 @@ def critical_batch_table(runs, curves, targets, loss="test_loss", *, by="N", min
             if pts["batch_tokens"].nunique() < min_runs:
                 continue
             fit = fit_hyperbola(pts["S"], pts["E"], settings=settings)
-            row = {by: key, "L": L, "n_runs": len(pts), **fit.params, "warnings": "; ".join(fit.warnings)}
+            row = {by: key, "L": L, "n_runs": len(pts), **fit.params, "warnings": "; ".join(fit.warnings),
+                   "run_ids": ",".join(map(str, pts["run_id"]))}
             row["B_crit"] = fit.params["E_min"] / fit.params["S_min"]
             if fit.samples:
                 b = fit.samples["E_min"] / fit.samples["S_min"]
@@ -81,7 +82,7 @@ def critical_batch_table(runs, curves, targets, loss="test_loss", *, by="N", min
 
 def fit_B_crit(table: pd.DataFrame, *, settings=None) -> FitResult:
     """B_crit(L) = B_* / L^(1/alpha_B) (Eq 5.3) fitted to a ``critical_batch_table``."""
-    return fit_table(laws.B_CRIT, table.assign(run_id=table.index.astype(str)), {"L": "L"}, "B_crit",
+    return fit_table(laws.B_CRIT, table, {"L": "L"}, "B_crit",
                      settings=settings, description="B_crit(L) from batch-size scans (Eq 5.1 per target)")
 
 

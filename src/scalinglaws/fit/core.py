@@ -110,7 +110,8 @@ class FitSettings:
     ci: float = 0.95
     seed: int = 0
     n_refine: int = 4  # L-BFGS-B runs from this many best grid points
-    holdout: int = 1  # leave-the-largest-out: hold out this many largest distinct values
+    holdout: int = 1  # leave-the-largest-out: hold out at least this many largest distinct values,
+    holdout_fraction: float = 0.1  # or this share of the distinct values if that is more
     cond_warn: float = 1e4  # warn above this condition number of the scaled Jacobian
     maxiter: int = 500
 
@@ -317,9 +318,10 @@ def _extrapolation(law, X, logy, groups, settings, theta, grid):
     sign = -1.0 if law.extrapolate_low else 1.0
     x = sign * X[law.extrapolate]
     levels = np.unique(x[np.isfinite(x)])
-    if len(levels) <= settings.holdout:
+    k = max(settings.holdout, int(settings.holdout_fraction * len(levels)))
+    if len(levels) <= k:
         return {"skipped": "too few distinct values to hold any out"}
-    cut = levels[-settings.holdout]
+    cut = levels[-k]
     out = x >= cut
     if groups is not None:  # hold out whole runs
         g = np.asarray(groups)

@@ -136,7 +136,8 @@ BATCH_HYPERBOLA = Law(
     name="S-E hyperbola",
     fn=_hyperbola,
     inputs=("S", "E"),
-    params=(Param("S_min", (1.0,)), Param("E_min", (1.0,))),  # grid set per target from data
+    # start grid set per target from the data; bounds keep degenerate resamples finite
+    params=(Param("S_min", (1.0,), bounds=(1e-3, 1e15)), Param("E_min", (1.0,), bounds=(1e-3, 1e25))),
     extrapolate="E",
     formula="S_min/S + E_min/E = 1",
 )

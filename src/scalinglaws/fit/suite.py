@@ -10,6 +10,7 @@ left out and named in ``notes``. Usage without Snakemake::
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import time
 from pathlib import Path
 
@@ -62,8 +63,7 @@ def fit_suite(runs: pd.DataFrame, curves: pd.DataFrame, *, settings: FitSettings
     bcrit = None
     if len(scan):
         targets = batch_targets(scan, curves)
-        table = batch.critical_batch_table(scan, curves, targets, settings=FitSettings(
-            n_boot=min(200, settings.n_boot), holdout=0, seed=settings.seed))
+        table = batch.critical_batch_table(scan, curves, targets, settings=dataclasses.replace(settings, holdout=0))
         out["batch_table"] = table
         if len(table) > 2:
             fit = batch.fit_B_crit(table, settings=settings)
