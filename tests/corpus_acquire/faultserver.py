@@ -69,10 +69,13 @@ class FaultServer:
                     server.hits[self.path] += 1
                     hit = server.hits[self.path]
                 try:
-                    _, n, kind, *rest = self.path.split("/")
-                    getattr(self, f"_{kind}")(int(n), rest, hit)
+                    _, n, kind, *rest = self.path.split("?")[0].split("/")
+                    handler = getattr(self, f"_{kind}", None) if n.isdigit() else None
+                    handler(int(n), rest, hit) if handler else self._send(404, b"no such case")
                 except (BrokenPipeError, ConnectionResetError):
                     pass
+                except ValueError:
+                    self._send(404, b"no such case")
 
             def _send(self, code, body=b"", ctype="text/html; charset=utf-8", headers=()):
                 self.send_response(code)

@@ -53,3 +53,9 @@ def test_loopback_refused_unless_allowed(fault_server):
                                         ("http://name.invalid/", "dns_error")])
 def test_bad_urls(fetcher, url, status):
     assert fetcher.fetch(url).status == status
+
+
+def test_unusual_characters_are_percent_encoded(fault_server, fetcher):
+    r = fetcher.fetch(f"{fault_server.base}/8/good?q=a b&ü=1")
+    assert r.status == "ok", r
+    assert fault_server.hits()["/8/good?q=a%20b&%C3%BC=1"] == 1

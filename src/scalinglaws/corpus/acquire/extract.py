@@ -16,7 +16,7 @@ import re
 import sys
 import time
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -28,8 +28,8 @@ from scalinglaws.corpus.documents import DOCUMENT_SCHEMA
 from scalinglaws.io import atomic_path
 
 EXTRACTORS = {"trafilatura": "trafilatura", "newspaper3k": "newspaper3k"}  # name -> distribution
-_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)|<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_.:-]+)""",
-                      re.IGNORECASE)
+_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)"""
+                      rb"""|<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 
@@ -46,36 +46,43 @@ def decode_html(body: bytes, content_type: str = "") -> str:
     declared = [m.group(1) for m in re.finditer(r"charset\s*=\s*[\"']?([\w.:-]+)", content_type, re.I)]
     declared += [(m.group(1) or m.group(2)).decode("ascii") for m in _CHARSET.finditer(body[:4096])]
     wide = [c for c in declared if c.lower().startswith(("utf-16", "utf-32"))]
-    for codec in [*wide, "utf-8", *declared, "cp1252", "latin-1"]:
+    for codec in [*wide, "utf-8", *declared, "cp1252"]:
         try:
             return body.decode(codec)
         except (LookupError, UnicodeDecodeError):
             continue
-    return body.decode("latin-1")  # unreachable: latin-1 decodes any bytes
+    return body.decode("latin-1")
 
 
-_extract_one = None
-
-
-def _init_worker(extractor: str, fast: bool) -> None:
-    """Import the extractor once per worker process."""
-    global _extract_one
+def make_extractor(extractor: str, fast: bool = False) -> Callable[[str, str], str | None]:
+    """A function (html, url) -> main text or None, for ``trafilatura`` or ``newspaper3k``."""
     if extractor == "trafilatura":
         import trafilatura
 
-        def _extract_one(html: str, url: str) -> str | None:
+        def run(html: str, url: str) -> str | None:
             return trafilatura.extract(html, url=url, include_comments=False, include_tables=True,
                                        deduplicate=False, fast=fast)
-    else:
+    elif extractor == "newspaper3k":
         from newspaper import Article, Config
         config = Config()
         config.fetch_images, config.memoize_articles = False, False
 
-        def _extract_one(html: str, url: str) -> str | None:
+        def run(html: str, url: str) -> str | None:
             article = Article(url, language="en", config=config)
             article.download(input_html=html)
             article.parse()
             return article.text
+    else:
+        raise ValueError(f"--extractor: {extractor!r} is not one of {sorted(EXTRACTORS)}")
+    return run
+
+
+_extract_one: Callable[[str, str], str | None]
+
+
+def _init_worker(extractor: str, fast: bool) -> None:
+    global _extract_one
+    _extract_one = make_extractor(extractor, fast)
 
 
 def _work(item: tuple[str, str, bytes, str]) -> tuple[str, str | None, str]:
@@ -87,23 +94,34 @@ def _work(item: tuple[str, str, bytes, str]) -> tuple[str, str | None, str]:
         return doc_id, None, f"{type(exc).__name__}: {exc}"[:300]
 
 
-def _pages(status: pa.Table, status_path: Path) -> Iterator[tuple[str, str, bytes, str]]:
-    """(id, url, body, content type) of every ok page, in status order, one shard in memory at a time."""
-    rows = status.select(["id", "url", "content_type", "shard"]).to_pylist()
+def _shards(status: pa.Table, status_path: Path) -> Iterator[list[tuple[str, str, bytes, str]]]:
+    """Per shard, (id, url, body, content type) of its ok pages, in status order."""
     by_shard: dict[str, list[dict]] = collections.defaultdict(list)
-    for row in rows:
+    for row in status.select(["id", "url", "content_type", "shard"]).to_pylist():
         by_shard[row["shard"]].append(row)
-    for shard, shard_rows in by_shard.items():
+    for shard, rows in by_shard.items():
         if not Path(shard).is_file():
             raise FileNotFoundError(f"{status_path}: shard {shard} is missing (rerun acquire)")
-        bodies = read_bodies(shard, {r["id"] for r in shard_rows})
-        for r in shard_rows:
+        bodies = read_bodies(shard, {r["id"] for r in rows})
+        for r in rows:
             if bodies.get(r["id"]) is None:
                 raise ValueError(f"{shard}: no body for {r['url']} although its status is ok")
-            yield r["id"], r["url"], bodies[r["id"]], r["content_type"] or ""
+        yield [(r["id"], r["url"], bodies[r["id"]], r["content_type"] or "") for r in rows]
 
 
-def extract(status_path: str | Path, extractor: str, out: str | Path, processes: int = 2, fast: bool = False) -> dict:
+def _results(pool, status: pa.Table, status_path: Path) -> Iterator[tuple[str, str | None, str]]:
+    """Results in status order, with at most two shards of HTML in memory (one queued ahead)."""
+    queued: collections.deque = collections.deque()
+    for pages in _shards(status, status_path):
+        queued.append(pool.imap(_work, pages, chunksize=2))
+        if len(queued) > 1:
+            yield from queued.popleft()
+    while queued:
+        yield from queued.popleft()
+
+
+def extract(status_path: str | Path, extractor: str, out: str | Path, processes: int = 2,
+            fast: bool = False) -> dict:
     """Extract every ok page listed in the status table; write the non-empty ones to ``out``.
 
     ``fast`` skips trafilatura's fallback extractors: measured 1.6x faster, bag-of-words F1 0.91
@@ -124,7 +142,7 @@ def extract(status_path: str | Path, extractor: str, out: str | Path, processes:
     with multiprocessing.get_context("fork").Pool(processes, _init_worker, (extractor, fast)) as pool, \
             tqdm(total=ok.num_rows, desc=f"extract ({extractor})", unit="page", file=sys.stderr,
                  mininterval=1.0) as bar:
-        for doc_id, text, error in pool.imap(_work, _pages(ok, status_path), chunksize=4):
+        for doc_id, text, error in _results(pool, ok, status_path):
             bar.update(1)
             if error:
                 errors[error.split(":")[0]] += 1
@@ -140,7 +158,8 @@ def extract(status_path: str | Path, extractor: str, out: str | Path, processes:
     with atomic_path(out) as tmp:
         pq.write_table(pa.Table.from_pylist(rows, schema=DOCUMENT_SCHEMA), tmp, compression="zstd")
     seconds = time.time() - t0
-    summary = {"extractor": f"{extractor} {version}" + (" fast" if fast and extractor == "trafilatura" else ""), "urls": status.num_rows, "pages_ok": ok.num_rows,
+    name = f"{extractor} {version}" + (" (fast)" if fast and extractor == "trafilatura" else "")
+    summary = {"extractor": name, "urls": status.num_rows, "pages_ok": ok.num_rows,
                "documents": len(rows), "empty": empty, "errors": dict(errors),
                "text_MB": round(sum(len(r["text"].encode()) for r in rows) / 1e6, 2),
                "seconds": round(seconds, 1), "pages_per_s": round(ok.num_rows / max(seconds, 1e-9), 1),

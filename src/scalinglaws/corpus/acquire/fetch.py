@@ -18,13 +18,14 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 from scalinglaws.corpus.acquire.options import FetchOptions
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 REDIRECTS = (301, 302, 303, 307, 308)
 RETRYABLE = ("timeout", "connection_error")
+_SAFE = "/%:@!$&'()*+,;=-._~?"
 STATUSES = ("ok", "http_<code>", "timeout", "too_large", "not_html", "redirect_loop", "too_many_redirects",
             "refused_scheme", "refused_address", "invalid_url", "dns_error", "connection_error", "tls_error",
             "bad_response", "error")
@@ -85,6 +86,8 @@ class Fetcher:
                 code, location, content_type, body = self._request(current, deadline)
             except _Stop as stop:
                 return FetchResult(url, current, stop.status, stop.http_status, stop.content_type, error=stop.error)
+            except Exception as exc:  # whatever a strange URL or server does, the URL gets a status row
+                return FetchResult(url, current, "error", error=repr(exc)[:300])
             if location is None:
                 return FetchResult(url, current, "ok", code, content_type, body)
             target = urlunsplit(urlsplit(urljoin(current, location))._replace(fragment=""))
@@ -150,7 +153,8 @@ class Fetcher:
             watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), _shut, (sock,))
             watchdog.daemon = True
             watchdog.start()
-            path = urlunsplit(("", "", parts.path or "/", parts.query, ""))
+            # percent-encode what the request line cannot carry (spaces, non-ASCII), keep existing escapes
+            path = urlunsplit(("", "", quote(parts.path or "/", safe=_SAFE), quote(parts.query, safe=_SAFE), ""))
             conn.request("GET", path, headers={"User-Agent": opts.user_agent, "Accept": "text/html,*/*;q=0.5",
                                                "Accept-Encoding": "identity", "Connection": "close"})
             sock.settimeout(_read_timeout(opts, deadline))

@@ -12,8 +12,8 @@ class FetchOptions:
     """Hard limits the fetcher keeps for every URL (seconds and bytes)."""
 
     connect_timeout: float = 5.0   # TCP (and TLS) connect
-    read_timeout: float = 10.0     # longest silence between two reads
-    deadline: float = 30.0         # total per URL: every attempt, redirect and byte; a slow drip cannot extend it
+    read_timeout: float = 5.0      # longest silence between two reads
+    deadline: float = 15.0         # total per URL: every attempt, redirect and byte; a slow drip cannot extend it
     max_bytes: int = 5_000_000     # body cap, kept while streaming
     max_redirects: int = 5
     concurrency: int = 16          # fetcher threads
@@ -85,8 +85,8 @@ class AcquireOptions:
                 else raw[f.name]
         opts = cls(**kwargs)
         if opts.source not in ("debian-docs", "reddit", "urls"):
-            raise ValueError(f"corpus.source: {opts.source!r} is not an acquisition source "
-                             "(debian-docs, reddit or urls)")
+            raise ValueError(f"corpus.source: {opts.source!r} is not fetched from the web: acquire handles "
+                             "debian-docs, reddit and urls (hf and files are read as documents directly)")
         if opts.extractor not in ("trafilatura", "newspaper3k"):
             raise ValueError(f"corpus.extractor: {opts.extractor!r} is not trafilatura or newspaper3k")
         return opts

@@ -9,8 +9,10 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
+import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Iterator
 
@@ -30,8 +32,9 @@ def serve_directory(root: str | Path) -> Iterator[str]:
     root = Path(root).resolve()
     if not root.is_dir():
         raise FileNotFoundError(f"cannot serve {root}: not a directory")
+    # the child's stdin is a pipe from us: when we die, even by SIGKILL, it reads EOF and exits
     proc = subprocess.Popen([sys.executable, "-m", "scalinglaws.corpus.acquire.serve", str(root)],
-                            stdout=subprocess.PIPE, text=True)
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         line = proc.stdout.readline()  # the child prints its port once it listens
         if not line.startswith("port "):
@@ -49,8 +52,14 @@ def serve_directory(root: str | Path) -> Iterator[str]:
 def main(root: str) -> None:
     handler = functools.partial(_QuietHandler, directory=root)
     with _Server(("127.0.0.1", 0), handler) as server:
+        threading.Thread(target=_exit_with_parent, daemon=True).start()
         print(f"port {server.server_address[1]}", flush=True)
         server.serve_forever()
+
+
+def _exit_with_parent() -> None:
+    sys.stdin.read()
+    os._exit(0)
 
 
 if __name__ == "__main__":
