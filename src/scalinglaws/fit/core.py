@@ -149,6 +149,7 @@ def save_fit(result: FitResult, path) -> None:
 
 
 def huber(r: np.ndarray, delta: float) -> np.ndarray:
+    """Quadratic within +-delta, linear outside: outlying runs pull on the fit but cannot dominate."""
     a = np.abs(r)
     return np.where(a <= delta, 0.5 * r * r, delta * (a - 0.5 * delta))
 
@@ -318,10 +319,10 @@ def _extrapolation(law, X, logy, groups, settings, theta, grid):
     sign = -1.0 if law.extrapolate_low else 1.0
     x = sign * X[law.extrapolate]
     levels = np.unique(x[np.isfinite(x)])
-    k = max(settings.holdout, int(settings.holdout_fraction * len(levels)))
-    if len(levels) <= k:
+    n_out = max(settings.holdout, int(settings.holdout_fraction * len(levels)))
+    if len(levels) <= n_out:
         return {"skipped": "too few distinct values to hold any out"}
-    cut = levels[-k]
+    cut = levels[-n_out]
     out = x >= cut
     if groups is not None:  # hold out whole runs
         g = np.asarray(groups)

@@ -2,9 +2,10 @@
 
 Studies are told apart by the runs table's ``study`` column: ``size`` (N sweep, full data),
 ``data`` (early-stopped (N, D) grid), ``batch`` (batch-size scans). A law whose study is absent is
-left out and named in ``notes``. Usage without Snakemake::
+left out and named in ``notes``. B_crit(L) depends on neither basis and is shared by both; without
+a batch study, S_min and C_min use the paper's B_crit. Usage without Snakemake::
 
-    python -m scalinglaws.fit.suite runs.parquet curves.parquet --out results/fits
+    python -m scalinglaws.fit runs.parquet curves.parquet --out results/fits [--models models.json]
 """
 
 from __future__ import annotations
@@ -160,7 +161,7 @@ def write_suite(suite: dict, out: str | Path, models: dict | None = None) -> Non
 
 
 def main(argv=None) -> None:
-    p = argparse.ArgumentParser(prog="python -m scalinglaws.fit.suite", description=__doc__,
+    p = argparse.ArgumentParser(prog="python -m scalinglaws.fit", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("runs", help="runs table (parquet)")
     p.add_argument("curves", help="curves table (parquet)")
