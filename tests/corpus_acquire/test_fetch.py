@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from conftest import FAST_FETCH
@@ -59,3 +60,12 @@ def test_unusual_characters_are_percent_encoded(fault_server, fetcher):
     r = fetcher.fetch(f"{fault_server.base}/8/good?q=a b&ü=1")
     assert r.status == "ok", r
     assert fault_server.hits()["/8/good?q=a%20b&%C3%BC=1"] == 1
+
+
+def test_queueing_for_a_host_does_not_eat_the_deadline(fault_server):
+    """Four slow pages through one connection slot: each waits for the others, none times out."""
+    opts = FetchOptions(**{**FAST_FETCH, "deadline": 0.5, "read_timeout": 0.5, "per_host_concurrency": 1})
+    fetcher = Fetcher(opts, allow_private_addresses=True)
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(fetcher.fetch, [f"{fault_server.base}/{n}/slow" for n in range(20, 24)]))
+    assert [r.status for r in results] == ["ok"] * 4

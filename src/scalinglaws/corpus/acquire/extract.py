@@ -124,8 +124,8 @@ def extract(status_path: str | Path, extractor: str, out: str | Path, processes:
             fast: bool = False) -> dict:
     """Extract every ok page listed in the status table; write the non-empty ones to ``out``.
 
-    ``fast`` skips trafilatura's fallback extractors: measured 1.6x faster, bag-of-words F1 0.91
-    instead of 0.92 on Debian documentation pages.
+    ``fast`` skips trafilatura's fallback extractors: 1.1-1.6x faster on Debian documentation pages,
+    bag-of-words F1 0.904 instead of 0.912 (``benchmarks/scrape_bench.py``).
     """
     if extractor not in EXTRACTORS:
         raise ValueError(f"--extractor: {extractor!r} is not one of {sorted(EXTRACTORS)}")

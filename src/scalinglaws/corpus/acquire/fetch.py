@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import http.client
 import ipaddress
+import math
 import socket
 import ssl
 import threading
@@ -52,6 +53,22 @@ class _Stop(Exception):
         self.status, self.error, self.http_status, self.content_type = status, error, http_status, content_type
 
 
+class _Clock:
+    """A URL's deadline. It starts when the first request gets a connection slot, so that time spent
+    queueing behind other URLs to the same host does not count against it."""
+
+    def __init__(self, seconds: float):
+        self.seconds, self.start = seconds, None
+
+    def begin(self) -> None:
+        if self.start is None:
+            self.start = time.monotonic()
+
+    @property
+    def deadline(self) -> float:
+        return math.inf if self.start is None else self.start + self.seconds
+
+
 class Fetcher:
     """Fetch URLs under ``FetchOptions``; thread-safe, one instance shared by all fetcher threads."""
 
@@ -64,26 +81,24 @@ class Fetcher:
         self._tls = ssl.create_default_context()
 
     def fetch(self, url: str) -> FetchResult:
-        start = time.monotonic()
-        deadline = start + self.opts.deadline
-        attempts = 0
+        called, clock, attempts = time.monotonic(), _Clock(self.opts.deadline), 0
         while True:
             attempts += 1
-            result = self._attempt(url, deadline)
+            result = self._attempt(url, clock)
             retry = result.status in RETRYABLE or (result.http_status or 0) >= 500 and result.status != "ok"
             pause = self.opts.backoff * 2 ** (attempts - 1)
-            if not retry or attempts > self.opts.retries or time.monotonic() + pause >= deadline:
+            if not retry or attempts > self.opts.retries or time.monotonic() + pause >= clock.deadline:
                 break
             time.sleep(pause)
         result.attempts = attempts
-        result.elapsed = round(time.monotonic() - start, 4)
+        result.elapsed = round(time.monotonic() - (clock.start or called), 4)
         return result
 
-    def _attempt(self, url: str, deadline: float) -> FetchResult:
+    def _attempt(self, url: str, clock: _Clock) -> FetchResult:
         current, seen = url, {url}
         for _ in range(self.opts.max_redirects + 1):
             try:
-                code, location, content_type, body = self._request(current, deadline)
+                code, location, content_type, body = self._request(current, clock)
             except _Stop as stop:
                 return FetchResult(url, current, stop.status, stop.http_status, stop.content_type, error=stop.error)
             except Exception as exc:  # whatever a strange URL or server does, the URL gets a status row
@@ -101,7 +116,7 @@ class Fetcher:
         with self._slots_lock:
             return self._slots[f"{host}:{port}"]
 
-    def _request(self, url: str, deadline: float) -> tuple[int, str | None, str, bytes | None]:
+    def _request(self, url: str, clock: _Clock) -> tuple[int, str | None, str, bytes | None]:
         """One GET without following redirects: (status code, redirect target or None, content type, body)."""
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https"):
@@ -114,10 +129,12 @@ class Fetcher:
             raise _Stop("invalid_url", "no host")
         address = self._resolve(host, port)
         slot = self._slot(host, port)
-        if not slot.acquire(timeout=max(0.0, deadline - time.monotonic())):
+        wait = None if clock.start is None else max(0.0, clock.deadline - time.monotonic())
+        if not slot.acquire(timeout=wait):
             raise _Stop("timeout", f"waited past the deadline for a free connection to {host}")
+        clock.begin()
         try:
-            return self._get(parts, host, port, address, deadline)
+            return self._get(parts, host, port, address, clock.deadline)
         finally:
             slot.release()
 
