@@ -63,17 +63,34 @@ def test_L_NS_recovers_table_3():
 
 
 def test_B_crit_from_batch_scan():
-    # 2 models (3M, 85M) x 7 batch sizes, curves from Eq 5.1 with B_crit = 2.1e8 L^-4.8:
-    # every per-target B_crit within 15%, alpha_B within 0.01, B_* within 25%
+    # 2 models (3M, 85M) x 7 batch sizes, curves from Eq 5.1 with B_crit = 2.1e8 L^-4.8, 0.3% noise:
+    # median per-target B_crit within 10% (a target only 3 runs reach can be 40% off),
+    # alpha_B within 0.01, B_* within 25% (seeds 0-4 give 0.208-0.214 and 1.85e8-2.28e8)
     runs, curves = synthetic.batch_scan(0)
     table = batch.critical_batch_table(runs, curves, np.geomspace(3.3, 6, 10), settings=FitSettings(n_boot=0, holdout=0))
     truth = analytic.B_crit(table["L"])
     assert len(table) >= 15
-    assert np.all(np.abs(table["B_crit"] / truth - 1) < 0.15)
+    assert np.median(np.abs(table["B_crit"] / truth - 1)) < 0.10
     r = batch.fit_B_crit(table, settings=FAST)
     assert abs(r.params["alpha_B"] - 0.21) < 0.01
     assert within_factor(r.params["B_star"], 2.1e8, 1.25)
     assert r.extrapolation["held_out"].startswith("L <=")  # extrapolates towards low loss
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("law", ["L_ND", "B_crit"])
+def test_bootstrap_covers_truth_in_most_seeds(law):
+    # 95% intervals (1000 resamples) cover every constant in at least 7 of 10 seeds
+    hits = 0
+    for seed in range(10):
+        if law == "L_ND":
+            r, truth = size_data.fit_L_ND(synthetic.data_grid(seed), settings=FitSettings(seed=seed)), paper.TABLE_2
+        else:
+            runs, curves = synthetic.batch_scan(seed)
+            table = batch.critical_batch_table(runs, curves, np.geomspace(3.3, 6, 10), settings=FitSettings(n_boot=0, holdout=0))
+            r, truth = batch.fit_B_crit(table, settings=FitSettings(seed=seed)), {"B_star": 2.1e8, "alpha_B": 0.21}
+        hits += all(r.intervals[k][0] <= v <= r.intervals[k][1] for k, v in truth.items())
+    assert hits >= 7
 
 
 def test_hyperbola_is_exact_on_eq_5_1():
