@@ -66,6 +66,17 @@ def test_table_1_gpt2_small():
     assert "measured/formula" in t1.loc["gpt2: N (non-embedding)", "notes"]
 
 
+def test_table_1_from_runs_table():
+    runs = pd.DataFrame({"n_layer": [2, 2], "d_model": [32, 32], "d_attn": [32, 32], "d_ff": [128, 128], "n_ctx": [64, 64],
+                         "params_embedding": [512 * 32] * 2, "params_position": [64 * 32] * 2,
+                         "N_exact_nonembedding": [25_000, 25_000]})
+    m = tables.models_from_runs(runs)
+    assert list(m) == ["L2_d32_ff128"] and m["L2_d32_ff128"]["n_vocab"] == 512
+    t1 = tables.table_1(m).set_index("quantity")
+    assert t1.loc["L2_d32_ff128: embedding parameters", "paper"] == t1.loc["L2_d32_ff128: embedding parameters", "ours"]
+    assert t1.loc["L2_d32_ff128: N (non-embedding)", "paper"] == 24_576
+
+
 def test_write_suite_and_tables(suite, tmp_path):
     write_suite(suite, tmp_path)
     assert json.loads((tmp_path / "non_embedding" / "L_ND.json").read_text())["law"] == "L(N,D)"

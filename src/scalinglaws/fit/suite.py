@@ -114,6 +114,7 @@ def fit_suite(runs: pd.DataFrame, curves: pd.DataFrame, *, settings: FitSettings
         notes.append("no size study: L(N), L(C), L(C_min), L(N,S) and Table 6 not fitted")
     if not len(data):
         notes.append("no data study: L(D), L(N,D), the overfitting fit and Chinchilla not fitted")
+    out["models"] = tables.models_from_runs(runs)
     out["seconds"] = time.perf_counter() - t0
     return out
 
@@ -139,7 +140,10 @@ def intersection(fits: dict[str, FitResult]) -> dict:
 
 
 def write_suite(suite: dict, out: str | Path, models: dict | None = None) -> None:
-    """Write every fit as ``<out>/<basis>/<name>.json`` and Tables 1-6 as ``<out>/tables/tableN.{csv,md}``."""
+    """Write every fit as ``<out>/<basis>/<name>.json`` and Tables 1-6 as ``<out>/tables/tableN.{csv,md}``.
+
+    Table 1 uses ``models`` (see ``tables.table_1``), else the shapes and counts in the runs table.
+    """
     out = Path(out)
     summary = {"notes": suite["notes"], "seconds": suite["seconds"], "fits": {}}
     for basis, fits in suite["fits"].items():
@@ -155,6 +159,7 @@ def write_suite(suite: dict, out: str | Path, models: dict | None = None) -> Non
     fits = suite["fits"].get("non_embedding", {})
     for i, make in enumerate((tables.table_2, tables.table_3, tables.table_4, tables.table_5, tables.table_6), start=2):
         tables.write_table(make(fits), out / "tables" / f"table{i}")
+    models = models or suite.get("models")
     if models:
         tables.write_table(tables.table_1(models), out / "tables" / "table1")
     write_json(out / "summary.json", summary)

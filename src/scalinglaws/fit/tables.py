@@ -49,6 +49,24 @@ def table_1(models: dict[str, dict]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
+def models_from_runs(runs: pd.DataFrame) -> dict[str, dict]:
+    """Table 1 input from the runs table: one entry per distinct shape, with the training stage's
+    measured counts (``N_exact_nonembedding``; ``params_embedding + params_position``; and
+    ``flops_forward_measured`` per token where a FLOP counter filled it)."""
+    shape = ["n_layer", "d_model", "d_attn", "d_ff", "n_ctx"]
+    if not set(shape + ["params_embedding"]) <= set(runs.columns):
+        return {}
+    models = {}
+    for _, r in runs.drop_duplicates(shape).sort_values(["n_layer", "d_model"]).iterrows():
+        m = {k: int(r[k]) for k in shape}
+        m["n_vocab"] = int(r["params_embedding"] // r["d_model"])
+        m["N_measured"] = float(r.get("N_exact_nonembedding", math.nan))
+        m["embedding_measured"] = float(r["params_embedding"] + r.get("params_position", 0))
+        m["C_forward_measured"] = float(r.get("flops_forward_measured", math.nan))
+        models[f"L{m['n_layer']}_d{m['d_model']}_ff{m['d_ff']}"] = m
+    return models
+
+
 def table_2(fits: dict[str, FitResult]) -> pd.DataFrame:
     """Table 2: L(N, D) (Eq 1.5) on the early-stopped (N, D) grid."""
     f = fits.get("L_ND")
