@@ -16,7 +16,6 @@ import argparse
 import ast
 import json
 import os
-import resource
 import subprocess
 import sys
 import sysconfig
@@ -103,17 +102,24 @@ def write_corpus(docs: list[str], target_bytes: int, path: Path) -> int:
     return written
 
 
+# A child forked from this (large) process would inherit its RSS until exec, and ru_maxrss would count
+# it; a bare launcher keeps the measurement to the encode process itself.
+LAUNCHER = "import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True); " \
+           "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+
+
 def encode_rss(tokenizer: Path, corpus: Path, out: Path) -> dict:
     """Run the encode CLI as a child process; its wall time, MB/s and peak RSS."""
     cmd = [sys.executable, "-m", "scalinglaws.tokenize", "encode", "--in", str(corpus), "--tokenizer", str(tokenizer),
            "--shuffle-seed", "0", "--out", str(out)]
     start = time.perf_counter()
-    subprocess.run(cmd, check=True)
+    maxrss_kb = int(subprocess.run([sys.executable, "-c", LAUNCHER, *cmd], check=True, stdout=subprocess.PIPE,
+                                   text=True).stdout)
     secs = time.perf_counter() - start
     meta = open_shard(out).meta
     return {"corpus_MB": round(meta["bytes"] / 1e6, 1), "documents": meta["documents"], "tokens": meta["tokens"],
             "encode_cli_secs": round(secs, 1), "encode_cli_MB_s": round(meta["bytes"] / 1e6 / secs, 2),
-            "peak_rss_MB": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)}
+            "peak_rss_MB": round(maxrss_kb / 1024, 1)}
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ import shutil
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from scalinglaws.io import file_sha256, write_json
 from scalinglaws.tokenize import encode
@@ -155,3 +156,26 @@ def test_table_rejects_mixed_tokenizers(tmp_path, shard):
     other = corrupt_copy(shard, tmp_path, edit_sidecar(tokenizer_sha256="0" * 64))
     with pytest.raises(ValueError, match="different tokenizers"):
         corpus_table([shard, other], tmp_path / "t.csv")
+
+
+LINES = st.lists(st.one_of(st.text(max_size=30), st.sampled_from(["\n", "\n\n", " \n", "\n ", "x\ny", "\u2028", "\x1c"])),
+                 max_size=30).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(LINES)
+def test_long_documents_encode_piecewise_to_the_same_ids(tokenizer, text):
+    bpe = load_tokenizer(tokenizer)
+    pieces = list(encode._pieces(text, piece_chars=8))
+    assert "".join(pieces) == text
+    assert [i for p in pieces for i in bpe.encode(p)] == bpe.encode(text)
+
+
+def test_long_document_is_cut(tokenizer, monkeypatch):
+    bpe = load_tokenizer(tokenizer)
+    text = "First line of a long book.\n" * 5000
+    monkeypatch.setattr(encode, "PIECE_CHARS", 1000)
+    assert len(list(encode._pieces(text, 1000))) > 100
+    flat, lengths = encode._encode_block(bpe, [text, "short"], np.dtype("<u2"))
+    assert flat.tolist() == bpe.encode(text) + [bpe.eot_id] + bpe.encode("short") + [bpe.eot_id]
+    assert lengths.tolist() == [len(bpe.encode(text)) + 1, len(bpe.encode("short")) + 1]

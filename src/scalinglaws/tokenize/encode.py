@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import sys
 import tempfile
 from collections import deque
@@ -31,6 +32,8 @@ from scalinglaws.tokenize.split import read_documents
 
 BLOCK_CHARS = 1 << 20  # characters per unit of work handed to a thread
 READ_ROWS = 256  # rows per parquet read batch
+PIECE_CHARS = 1 << 20  # longer documents are encoded piece by piece
+_CUT = re.compile(r"(?<=\S\n)(?=\S)")  # Python's \s covers every Unicode space the pattern's \s does
 
 
 def document_order(src: str | os.PathLike, shuffle_seed: int | None) -> np.ndarray:
@@ -50,16 +53,31 @@ def _shuffle_key(doc_id: str, seed: int) -> int:
     return int.from_bytes(hashlib.sha1(f"{seed}\x00{doc_id}".encode()).digest()[:8], "big")
 
 
+def _pieces(text: str, piece_chars: int):
+    """Cut a very long document at single line breaks between non-spaces.
+
+    Such a break is a pre-token boundary of the GPT-2 pattern (the newline is a token of its own on
+    either side of the cut), and BPE never merges across pre-tokens, so the ids do not change; only
+    the Python lists holding them stay small.
+    """
+    start = 0
+    while len(text) - start > piece_chars:
+        cut = _CUT.search(text, start + piece_chars // 2)
+        if cut is None:
+            break
+        yield text[start:cut.start()]
+        start = cut.start()
+    yield text[start:]
+
+
 def _encode_block(bpe: BPE, texts: list[str], dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
     """Ids of several documents, each followed by EOT, flattened; and each document's length with EOT."""
-    ids = bpe.encode_batch(texts, num_threads=1)  # the pool gives the parallelism
-    lengths = np.fromiter((len(x) + 1 for x in ids), dtype=np.int64, count=len(ids))
-    ends = np.cumsum(lengths)
-    flat = np.empty(int(ends[-1]), dtype=dtype)
-    for x, end, n in zip(ids, ends, lengths):
-        flat[end - n:end - 1] = x
-    flat[ends - 1] = bpe.eot_id
-    return flat, lengths
+    eot = np.array([bpe.eot_id], dtype=dtype)
+    docs = []
+    for text in texts:
+        pieces = [np.array(bpe.encode(p), dtype=dtype) for p in _pieces(text, PIECE_CHARS)]
+        docs.append(np.concatenate([*pieces, eot]))
+    return np.concatenate(docs), np.array([len(d) for d in docs], dtype=np.int64)
 
 
 def _blocks(src: str | os.PathLike):
