@@ -27,5 +27,7 @@ include: "workflow/rules/figures.smk"
 rule all:
     default_target: True
     input:
+        # every run is a target in its own right, so a deleted run directory is retrained
+        expand("{run}/{name}", run=RUN_DIRS, name=["summary.json", "eval.json"]),
         FIGURES,
         TABLES,

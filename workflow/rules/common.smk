@@ -1,6 +1,7 @@
 # Shared helpers: the cells of every study, the evaluation sets, wildcard constraints.
 import json
 import os
+import sys
 
 from scalinglaws.studies import expand_studies
 
@@ -32,9 +33,11 @@ wildcard_constraints:
     cell=r"[A-Za-z0-9_.-]+",
     ood=r"[a-z_]+",
 
-# Jobs run `python -m scalinglaws...`; put the package on the path whichever environment runs them
-# (the project venv has it installed; a `--sdm conda` environment has only its dependencies).
+# Jobs run `python -m scalinglaws...` with the interpreter that runs Snakemake (the project venv,
+# even when it is not activated), and find the package in src/ whichever environment runs them
+# (a `--sdm conda` environment comes first on PATH and holds only the dependencies).
 os.environ.update(
-    PYTHONPATH=os.pathsep.join(filter(None, [os.path.join(workflow.basedir, "src"), os.getenv("PYTHONPATH")]))
+    PATH=os.pathsep.join(filter(None, [os.path.dirname(sys.executable), os.getenv("PATH")])),
+    PYTHONPATH=os.pathsep.join(filter(None, [os.path.join(workflow.basedir, "src"), os.getenv("PYTHONPATH")])),
 )
 CONDA_ENV = "../envs/scalinglaws.yaml"

@@ -1,8 +1,8 @@
 # Figures and tables, one target each. A figure's own module and the shared style are inputs, so
 # editing a plotting function redraws only the figures that use it and retrains nothing.
 
-FIGURE_CODE = "src/scalinglaws/figures/{}.py"
-STYLE_CODE = "src/scalinglaws/figures/style.py"
+FIGURE_CODE = os.path.join(workflow.basedir, "src/scalinglaws/figures/{}.py")
+STYLE_CODE = os.path.join(workflow.basedir, "src/scalinglaws/figures/style.py")
 
 FIGURES = [
     "results/figures/fig01_summary.png",

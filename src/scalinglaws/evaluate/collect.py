@@ -29,11 +29,11 @@ def run_row(run_dir: Path) -> dict:
         "d_attn": config["d_attn"] or config["d_model"],
         "dataset_tokens_requested": config["dataset_tokens"],
         **summary["accounting"],
-        **{k: summary[k] for k in ("steps", "tokens", "batch_tokens", "dataset_tokens", "unique_tokens_seen", "epochs",
-                                   "C_6N", "final_test_loss", "final_train_loss", "best_test_loss", "best_step",
+        **{k: summary[k] for k in ("steps", "tokens", "batch_tokens", "dataset_tokens", "unique_tokens_seen", "epochs", "final_test_loss", "final_train_loss", "best_test_loss", "best_step",
                                    "stop_step", "lr_peak", "train_seconds", "tokens_per_second", "device",
                                    "vocab_size")},
     }
+    row["flops_6N"] = summary["C_6N"]
     row["test_loss"] = summary["final_test_loss"]
     row["test_loss_best"] = summary["best_test_loss"]
     eval_path = run_dir / "eval.json"
