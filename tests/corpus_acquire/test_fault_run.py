@@ -95,6 +95,7 @@ def test_killed_run_resumes_to_identical_output(run, fault_server, tmp_path):
     hits_at_kill = {u: hits[u.removeprefix(fault_server.base)] for u in done_urls}
 
     subprocess.run(cmd, env=env, check=True, stderr=subprocess.DEVNULL)
+    assert not list(workdir.glob(".*.tmp"))  # the killed run's half-written shard is gone
     hits = fault_server.hits()
     assert {u: hits[u.removeprefix(fault_server.base)] for u in done_urls} == hits_at_kill
     extract(tmp_path / "status.parquet", "trafilatura", tmp_path / "extracted.parquet")

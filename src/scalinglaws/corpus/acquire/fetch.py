@@ -163,7 +163,7 @@ class Fetcher:
         # connect to the address we checked, not to whatever a second lookup returns
         conn._create_connection = lambda _addr, timeout, source=None: socket.create_connection(
             (address, port), timeout, source)
-        watchdog = None
+        watchdog = sock = resp = None
         try:
             conn.connect()
             sock = conn.sock  # the response takes it over from conn (Connection: close)
@@ -190,7 +190,7 @@ class Fetcher:
             body = bytearray()
             while True:
                 sock.settimeout(_read_timeout(opts, deadline))
-                chunk = resp.read1(65536) if hasattr(resp, "read1") else resp.read(65536)
+                chunk = resp.read1(65536)
                 if not chunk:
                     break
                 body += chunk
@@ -216,7 +216,9 @@ class Fetcher:
         finally:
             if watchdog is not None:
                 watchdog.cancel()
-            conn.close()
+            for closable in (resp, sock, conn):
+                if closable is not None:
+                    closable.close()
 
 
 def _read_timeout(opts: FetchOptions, deadline: float) -> float:

@@ -59,6 +59,8 @@ def fetch_all(urls: list[str], source: str, fetcher: Fetcher, workdir: str | Pat
     """
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
+    for leftover in workdir.glob(".shard-*.tmp"):  # a killed run's half-written shard
+        leftover.unlink()
     chunks = [urls[i:i + shard_size] for i in range(0, len(urls), shard_size)]
     paths = [workdir / shard_name(i, chunk) for i, chunk in enumerate(chunks)]
     todo = [i for i, p in enumerate(paths) if not p.exists()]
