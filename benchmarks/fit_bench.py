@@ -46,7 +46,8 @@ def main():
         for name, f in fits.items():
             err = f.extrapolation.get("max_abs_rel_error", float("nan"))
             consts = ", ".join(f"{k}={v:.3g}" for k, v in f.params.items())
-            print(f"  {basis:13s} {name:12s} {consts}  (leave-largest-out error {err:.3f}; {len(f.warnings)} warnings)")
+            print(f"  {basis:13s} {name:12s} {f.diagnostics['seconds']:5.2f} s  {consts}  (leave-largest-out "
+                  f"error {err:.3f}; condition {f.diagnostics['condition']:.3g}; {len(f.warnings)} warnings)")
 
 
 if __name__ == "__main__":

@@ -15,12 +15,14 @@ import dataclasses
 import functools
 import hashlib
 import itertools
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
 from scipy.optimize import minimize
 
+from scalinglaws import __version__
 from scalinglaws.io import write_json
 
 
@@ -112,7 +114,7 @@ class FitSettings:
     n_refine: int = 4  # L-BFGS-B runs from this many best grid points
     holdout: int = 1  # leave-the-largest-out: hold out at least this many largest distinct values,
     holdout_fraction: float = 0.1  # or this share of the distinct values if that is more
-    cond_warn: float = 1e4  # warn above this condition number of the scaled Jacobian
+    cond_warn: float = 1e3  # warn above this condition number of the column-scaled Jacobian
     maxiter: int = 500
 
 
@@ -361,8 +363,11 @@ def fit_law(
     ``groups`` (one label per point, e.g. run ids) makes the bootstrap resample whole groups and
     leave-the-largest-out drop whole groups. ``grid`` overrides start values per constant.
     """
+    t0 = time.perf_counter()
     with one_blas_thread():
-        return _fit(law, X, y, groups, settings or FitSettings(), grid, provenance)
+        result = _fit(law, X, y, groups, settings or FitSettings(), grid, provenance)
+    result.diagnostics["seconds"] = time.perf_counter() - t0
+    return result
 
 
 def _fit(law, X, y, groups, settings, grid, provenance) -> FitResult:
@@ -394,6 +399,7 @@ def _fit(law, X, y, groups, settings, grid, provenance) -> FitResult:
 
     prov = dict(provenance or {})
     prov.update(
+        library=f"scalinglaws {__version__}",
         settings=dataclasses.asdict(settings),
         formula=law.formula,
         inputs=list(law.inputs),

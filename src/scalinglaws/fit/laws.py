@@ -45,7 +45,7 @@ def trend_law(x: str, y: str) -> Law:
         name=f"{y}({x})",
         fn=fn,
         inputs=(x,),
-        params=(Param(f"{y}_e", (1e2, 1e6, 1e10)), Param(f"p_{y}", (-0.5, 0.0, 0.5, 1.0), log=False)),
+        params=(Param(f"{y}_e", (1e0, 1e3, 1e6, 1e9, 1e12)), Param(f"p_{y}", (-0.5, 0.0, 0.5, 1.0), log=False)),
         extrapolate=x,
         formula=f"{y} = {y}_e * {x}^p_{y}",
     )
@@ -171,7 +171,7 @@ LOG_N = Law(
     name="L(N) log",
     fn=_log_law,
     inputs=("N",),
-    params=(Param("k", (0.05, 0.2, 0.5)), Param("N_0", (1e9, 1e12, 1e15, 1e18))),
+    params=(Param("k", (0.05, 0.2, 0.5, 1.0, 2.0)), Param("N_0", (1e6, 1e9, 1e12, 1e15, 1e18))),
     extrapolate="N",
     formula="L = -k ln(N / N_0)",
 )
