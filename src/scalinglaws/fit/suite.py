@@ -51,13 +51,14 @@ def _with_total_flops(curves: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
 
 
 def fit_suite(runs: pd.DataFrame, curves: pd.DataFrame, *, settings: FitSettings | None = None,
-              bases=("non_embedding", "total"), min_layers=2) -> dict:
+              bases=("non_embedding", "total"), min_layers=2, studies=("size", "data", "batch")) -> dict:
     """Every fit the tables support. Returns ``{"fits": {basis: {name: FitResult}}, "batch_table",
-    "envelope", "notes", "seconds"}``; names are those ``tables`` reads."""
+    "envelope", "early_stop", "intersection", "models", "notes", "seconds"}``; fit names are those
+    ``tables`` reads. ``studies`` names the size, data and batch studies in the ``study`` column."""
     t0 = time.perf_counter()
     settings = settings or FitSettings()
     curves = _with_total_flops(curves, runs)
-    size, data, scan = (runs[runs["study"] == s] for s in ("size", "data", "batch"))
+    size, data, scan = (runs[runs["study"] == s] for s in studies)
     notes: list[str] = []
     out: dict = {"fits": {b: {} for b in bases}, "notes": notes}
 
@@ -106,7 +107,11 @@ def fit_suite(runs: pd.DataFrame, curves: pd.DataFrame, *, settings: FitSettings
                 out.setdefault("early_stop", {})[b] = size_data.early_stop_table(
                     data, {k: fits["L_ND"].params[k] for k in paper.TABLE_2}, lns["S_c"], lns["alpha_S"],
                     x=cols["N"], bcrit=bcrit if "batch_tokens" in data else None)
-            grid = data.assign(D_seen=data["dataset_tokens"].fillna(data["tokens"]))
+            # Chinchilla's D is tokens trained on: up to the early-stopping step where it is known
+            seen = data["dataset_tokens"].fillna(data["tokens"])
+            if {"best_step", "batch_tokens"} <= set(data.columns):
+                seen = (data["best_step"] * data["batch_tokens"]).fillna(seen)
+            grid = data.assign(D_seen=seen)
             fits["chinchilla"] = size_data.fit_chinchilla(grid, x=cols["N"], d="D_seen", loss="test_loss_best", settings=settings)
         if {"L_Cmin", "L_D", "D_opt", "N_opt"} <= set(fits):
             out.setdefault("intersection", {})[b] = intersection(fits)
