@@ -50,7 +50,8 @@ def envelope(adjusted: pd.DataFrame, x="C", loss="test_loss", n_grid=40, drop_sm
     grid = np.geomspace(lo, hi, n_grid)
     best = np.full(n_grid, np.inf)
     rows: list[dict | None] = [None] * n_grid
-    for run_id, c in adjusted.sort_values("step").groupby("run_id"):
+    # sorted by x, not step: noise in L can make C_min(step) wiggle, and np.interp needs order
+    for run_id, c in adjusted.sort_values(x).groupby("run_id"):
         cx = c[x].to_numpy()
         lx = np.log(cx)
         inside = (grid >= cx.min()) & (grid <= cx.max())
