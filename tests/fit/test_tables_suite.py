@@ -91,11 +91,22 @@ def test_cli_on_size_study_only(tmp_path):
     runs, curves = synthetic.size_study(1, n_points=40)
     runs.to_parquet(tmp_path / "runs.parquet")
     curves.to_parquet(tmp_path / "curves.parquet")
-    main([str(tmp_path / "runs.parquet"), str(tmp_path / "curves.parquet"), "--out", str(tmp_path / "fits"), "--n-boot", "20"])
+    main(["suite", "--runs", str(tmp_path / "runs.parquet"), "--curves", str(tmp_path / "curves.parquet"),
+          "--out", str(tmp_path / "fits"), "--n-boot", "20"])
     summary = json.loads((tmp_path / "fits" / "summary.json").read_text())
     assert "non_embedding/L_N" in summary["fits"] and "non_embedding/L_ND" not in summary["fits"]
     assert any("no data study" in n for n in summary["notes"])
     assert "not fitted" in (tmp_path / "fits" / "tables" / "table2.md").read_text()
+
+
+def test_cli_one_law_as_the_workflow_calls_it(tmp_path):
+    # workflow/rules/fit.smk: python -m scalinglaws.fit L_N --runs {input} --n-boot N --out {output}
+    synthetic.converged_runs(0).to_parquet(tmp_path / "runs.parquet")
+    main(["L_N", "--runs", str(tmp_path / "runs.parquet"), "--n-boot", "20", "--out", str(tmp_path / "L_N.json")])
+    fit = json.loads((tmp_path / "L_N.json").read_text())
+    assert fit["law"] == "L(N)" and abs(fit["params"]["alpha_N"] - 0.076) < 0.005
+    with pytest.raises(ValueError, match="L_ND needs data runs"):
+        main(["L_ND", "--runs", str(tmp_path / "runs.parquet"), "--out", str(tmp_path / "L_ND.json")])
 
 
 def test_imports_without_torch_or_snakemake():

@@ -1,4 +1,4 @@
-"""``python -m scalinglaws.fit runs.parquet curves.parquet --out DIR``: the whole suite."""
+"""``python -m scalinglaws.fit {suite,L_N,...} --runs runs.parquet [--curves ...] --out ...``."""
 
 from scalinglaws.fit.suite import main
 
