@@ -19,8 +19,9 @@ def repair(text: str, method: str = "ftfy") -> str:
     if method == "ftfy":
         import ftfy  # imported here: only this method needs it
 
-        # ASCII lines cannot hold mojibake; skipping them makes ftfy ~50x faster on English text
-        text = "\n".join(ln if ln.isascii() else ftfy.fix_text(ln) for ln in text.split("\n"))
+        # ASCII lines cannot hold mojibake; skipping them makes ftfy ~50x faster on English text.
+        # Curly quotes are real text, not damage: keep them.
+        text = "\n".join(ln if ln.isascii() else ftfy.fix_text(ln, uncurl_quotes=False) for ln in text.split("\n"))
     elif method == "nfc":
         text = unicodedata.normalize("NFC", text)
     else:
