@@ -277,12 +277,12 @@ def _batched_refit(law, theta0, X, logy, W, delta, bounds, maxiter=50, tol=1e-7)
         lp = law.log_predict(np.concatenate([th, (th[:, None, :] + h[:, :, None] * np.eye(p)).reshape(-1, p)]), X)
         r = lp[:k] - logy
         J = (lp[k:].reshape(k, p, -1) - lp[:k, None, :]) / h[:, :, None]  # (k, p, n)
-        u = w * np.minimum(1.0, delta / np.maximum(np.abs(r), 1e-300))
-        g = np.einsum("kn,kpn->kp", u * r, J)
-        H = np.einsum("kn,kpn,kqn->kpq", u, J, J)
-        d = np.diagonal(H, axis1=1, axis2=2)
-        A = H + (lam[idx, None] * (d + 1e-12))[:, :, None] * np.eye(p)
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"):  # rows that left the law's domain fail the loss test below
+            u = w * np.minimum(1.0, delta / np.maximum(np.abs(r), 1e-300))
+            g = np.einsum("kn,kpn->kp", u * r, J)
+            H = np.einsum("kn,kpn,kqn->kpq", u, J, J)
+            d = np.diagonal(H, axis1=1, axis2=2)
+            A = H + (lam[idx, None] * (d + 1e-12))[:, :, None] * np.eye(p)
             step = -np.linalg.solve(A, g[..., None])[..., 0]
         new = np.clip(th + step, lo, hi)
         fnew = loss(new, w)

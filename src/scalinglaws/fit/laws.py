@@ -11,7 +11,7 @@ import numpy as np
 from scalinglaws.fit.core import Law, Param
 
 _EXP = (0.02, 0.05, 0.1, 0.2, 0.5)  # start grid for small exponents
-_POS = (0.0, 5.0)  # bounds for exponents
+_SCALE = (1e-30, 1e60)  # bounds for scale constants: flat data would otherwise overflow them
 
 
 def _power(x):
@@ -29,7 +29,7 @@ def power_law(x: str, scales=(1e6, 1e10, 1e14, 1e18)) -> Law:
         name=f"L({x})",
         fn=_power(x),
         inputs=(x,),
-        params=(Param(f"{x}_c", scales), Param(f"alpha_{x}", _EXP, log=False, bounds=(1e-4, 5.0))),
+        params=(Param(f"{x}_c", scales, bounds=_SCALE), Param(f"alpha_{x}", _EXP, log=False, bounds=(1e-4, 5.0))),
         extrapolate=x,
         formula=f"L = ({x}_c / {x})^alpha_{x}",
     )
@@ -171,7 +171,7 @@ LOG_N = Law(
     name="L(N) log",
     fn=_log_law,
     inputs=("N",),
-    params=(Param("k", (0.05, 0.2, 0.5, 1.0, 2.0)), Param("N_0", (1e6, 1e9, 1e12, 1e15, 1e18))),
+    params=(Param("k", (0.05, 0.2, 0.5, 1.0, 2.0)), Param("N_0", (1e6, 1e9, 1e12, 1e15, 1e18), bounds=_SCALE)),
     extrapolate="N",
     formula="L = -k ln(N / N_0)",
 )

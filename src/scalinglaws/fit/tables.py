@@ -59,7 +59,7 @@ def models_from_runs(runs: pd.DataFrame) -> dict[str, dict]:
     models = {}
     for _, r in runs.drop_duplicates(shape).sort_values(["n_layer", "d_model"]).iterrows():
         m = {k: int(r[k]) for k in shape}
-        m["n_vocab"] = int(r["params_embedding"] // r["d_model"])
+        m["n_vocab"] = int(r["vocab_size"]) if "vocab_size" in r else int(r["params_embedding"] // r["d_model"])
         m["N_measured"] = float(r.get("N_exact_nonembedding", math.nan))
         m["embedding_measured"] = float(r["params_embedding"] + r.get("params_position", 0))
         m["C_forward_measured"] = float(r.get("flops_forward_measured", math.nan))
