@@ -68,7 +68,7 @@ def test_hf_fails_fast_offline(var, monkeypatch, tmp_path, cli):
     start = time.time()
     with pytest.raises(SystemExit, match=rf"{var} is set.*use the `files` source"):
         cli(["hf", "--dataset", "allenai/c4", "--config", "en", "--out", str(tmp_path / "x.parquet")])
-    assert time.time() - start < 2
+    assert time.time() - start < 10  # no retries against the Hub (those take ~25 s)
     assert not (tmp_path / "x.parquet").exists()
 
 

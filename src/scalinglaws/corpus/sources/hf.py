@@ -30,11 +30,11 @@ def _advice(dataset: str, reason: str) -> str:
 
 
 def _check_online(dataset: str, timeout: float) -> None:
-    import datasets
-
     for var in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE"):
         if os.environ.get(var, "").strip().lower() in _TRUE:
             raise HFUnavailable(_advice(dataset, f"{var} is set (offline mode)"))
+    import datasets  # after the cheap check: importing it takes seconds
+
     if datasets.config.HF_HUB_OFFLINE:
         raise HFUnavailable(_advice(dataset, "the datasets library is in offline mode"))
     endpoint = urlparse(datasets.config.HF_ENDPOINT)
