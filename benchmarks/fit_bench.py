@@ -1,8 +1,9 @@
 """Wall time of the whole fit suite with 1000 bootstrap resamples.
 
 Fits results/tables/{runs,curves}.parquet when they exist, else a synthetic table shaped like the
-default study (6 sizes x 200 curve points); ``--full`` adds a synthetic (N, D) grid and batch-size
-scans so every law is fitted. Run: ``.venv/bin/python benchmarks/fit_bench.py [--full]``.
+default study (config.yaml's 6 shapes, 2048 tokens a step, ~1500 steps, 200 curve points each);
+``--full`` adds a synthetic (N, D) grid and batch-size scans so every law is fitted.
+Run: ``.venv/bin/python benchmarks/fit_bench.py [--full]``.
 """
 
 import argparse
@@ -21,7 +22,10 @@ def tables(full: bool):
     runs_path, curves_path = Path("results/tables/runs.parquet"), Path("results/tables/curves.parquet")
     if runs_path.exists() and curves_path.exists() and not full:
         return "results/tables", pd.read_parquet(runs_path), pd.read_parquet(curves_path)
-    runs, curves = synthetic.size_study(0, sizes=np.logspace(3, 6, 6), n_points=200)
+    shapes = [(1, 8), (2, 16), (2, 32), (3, 48), (4, 64), (4, 96)]  # config.yaml, studies.size
+    sizes = np.array([12 * n_layer * d_model**2 for n_layer, d_model in shapes], dtype=float)
+    runs, curves = synthetic.size_study(0, sizes=sizes, n_points=200, steps=1465, B=2048)
+    runs["n_layer"] = [n_layer for n_layer, _ in shapes]
     if not full:
         return "synthetic default study (6 sizes x 200 points)", runs, curves
     scan_runs, scan_curves = synthetic.batch_scan(0)
