@@ -23,8 +23,8 @@ class HFUnavailable(RuntimeError):
 
 
 def _advice(dataset: str, reason: str) -> str:
-    return (f"cannot stream Hugging Face dataset {dataset!r}: {reason}. To proceed, either unset "
-            f"HF_HUB_OFFLINE and HF_DATASETS_OFFLINE and run with network access, or download the "
+    return (f"cannot stream Hugging Face dataset {dataset!r}: {reason}. To proceed, either run "
+            f"where the Hub is reachable, with HF_HUB_OFFLINE and HF_DATASETS_OFFLINE unset, or download the "
             f"dataset's parquet/jsonl files on a connected machine (e.g. `huggingface-cli download "
             f"{dataset} --repo-type dataset --local-dir DIR`) and use the `files` source on them.")
 
