@@ -69,3 +69,12 @@ def test_early_stop_bound_and_overfitting_delta():
 
 def test_lr_rule():
     assert paper.lr_rule(np.array([1e6, 1e8, 1e9])) == pytest.approx([1.31e-3, 6.7e-4, 3.5e-4], rel=0.02)
+
+
+def test_L_N_C_solves_eq_b3():
+    # the root satisfies B.3; more compute lowers the loss towards L(N)
+    N, C = 1e8, np.array([1e-3, 1e-1, 1e1])
+    L = analytic.L_N_C(N, C, T3["N_c"], T3["S_c"], T5["B_star"], T3["alpha_N"], T3["alpha_S"], T5["alpha_B"])
+    rhs = (T3["N_c"] / N) ** T3["alpha_N"] + (6 * T5["B_star"] * T3["S_c"] * N / (L ** (1 / T5["alpha_B"]) * C * paper.PF_DAY)) ** T3["alpha_S"]
+    assert L == pytest.approx(rhs, rel=1e-9)
+    assert np.all(np.diff(L) < 0) and L[-1] > (T3["N_c"] / N) ** T3["alpha_N"]

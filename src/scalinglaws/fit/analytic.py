@@ -37,6 +37,23 @@ def L_N_S(N, S, N_c, S_c, alpha_N, alpha_S):
     return (N_c / N) ** alpha_N + (S_c / S) ** alpha_S
 
 
+def L_N_C(N, C, N_c, S_c, B_star, alpha_N, alpha_S, alpha_B):
+    """Eq B.3 (Fig 11 left): loss of an N-parameter model trained with C_min = C PF-days.
+
+    L = (N_c/N)^alpha_N + (6 B_* S_c N / (L^(1/alpha_B) C))^alpha_S is implicit in L; the right
+    side falls as L grows, so the root is found by vectorised bisection on log L.
+    """
+    N, C = np.broadcast_arrays(np.asarray(N, dtype=float), np.asarray(C, dtype=float) * paper.PF_DAY)
+    L_inf = (N_c / N) ** alpha_N
+    lo, hi = np.log(L_inf), np.log(L_inf + 100.0)
+    for _ in range(80):
+        mid = (lo + hi) / 2
+        L = np.exp(mid)
+        above = L > L_inf + (6 * B_star * S_c * N / (L ** (1 / alpha_B) * C)) ** alpha_S
+        hi, lo = np.where(above, mid, hi), np.where(above, lo, mid)
+    return np.exp((lo + hi) / 2)
+
+
 def L_N_D(N, D, N_c, D_c, alpha_N, alpha_D):
     """Eq 1.5; D = inf gives L(N)."""
     return ((N_c / N) ** (alpha_N / alpha_D) + D_c / D) ** alpha_D

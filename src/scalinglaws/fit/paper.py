@@ -60,8 +60,12 @@ N_opt_exponent_eq_6_5 = 0.71  # predicted alpha_C^min / alpha_N
 D_opt_eq_6_7 = {"D_e": 4e10, "p_D": 0.26}  # Eq 6.7; Table 6 has 2e10, 0.27
 D_overfit_eq_6_6_exponent = 0.54  # D ~ N^0.74 ~ C_min^0.54 (overfitting-safe)
 
-# Fig 14: N against unadjusted compute, N = 1.6e9 C^0.88.
-FIG_14_N_vs_C = {"N_e": 1.6e9, "p_N": 0.88}
+# Fits printed in figure legends (reference lines for the figures).
+FIG_1 = {"C_min_c": C_min_c_fig, "alpha_C_min": 0.050, "D_c": 5.4e13, "alpha_D": 0.095, "N_c": 8.8e13, "alpha_N": 0.076}
+FIG_10 = {"B_star": B_star_table, "alpha_B": 1 / 4.8}  # legend: B_crit = 2.1e8 L^-4.8
+FIG_13 = {"C_min_c": C_min_c_fig, "alpha_C_min": 0.050, "C_c": C_c_fig, "alpha_C": 0.057}
+FIG_14 = {"N_e": 1.3e9, "p_N": 0.73, "S_e": 5.4e3, "p_S": 0.03}
+FIG_14_N_vs_C = {"N_e": 1.6e9, "p_N": 0.88}  # N against unadjusted compute
 
 # Eq 4.4: overfitting is negligible when D >~ 5e3 * N^0.74.
 OVERFIT_RULE = {"coef": 5e3, "exponent": 0.74}
