@@ -109,8 +109,9 @@ def early_stop_table(runs, L_ND: dict, S_c: float, alpha_S: float, x="N", d="dat
 def compare_log_power(runs, x="N", loss="test_loss", *, min_layers=2, settings=None) -> dict:
     """Fig 23: the power law against L = -k ln(N/N_0) on the same runs; lower loss wins."""
     df = _exclude_shallow(runs, min_layers)
-    power = fit_table(laws.power_law("N"), df, {"N": x}, loss, settings=settings, description="power law")
-    log = fit_table(laws.LOG_N, df, {"N": x}, loss, settings=settings, description="logarithmic law")
+    power = fit_L_N(runs, x, loss, min_layers=min_layers, settings=settings)
+    log = fit_table(laws.LOG_N, df, {"N": x}, loss, settings=settings,
+                    description=f"logarithmic L(N) on runs with n_layer >= {min_layers}")
     return {
         "power": power,
         "log": log,
