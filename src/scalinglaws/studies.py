@@ -1,41 +1,149 @@
 """Studies: named grids in the config, expanded into cells with stable, readable ids.
 
-A cell id names what varies in its study (``L2_d32`` in the size study), so a path under
-results/runs/ tells which run it is. Each cell carries every setting it trains with; Snakemake
-passes it as a rule parameter, so changing one cell's settings reruns that cell only.
+A cell id names what varies in its study (``L2_d32`` in the size study, ``L2_d32_D1-8`` in the data
+study), so a path under results/runs/ tells which run it is. Each cell carries every setting it
+trains with; Snakemake passes it as a rule parameter, so changing one cell's settings reruns that
+cell only. Every study may override the shared ``train`` settings with its own ``train`` mapping.
+
+Study kinds (the sweeps of the paper's section 6 catalogue):
+  size        standard-shape models of several sizes on all the data (Figs 1, 2, 6, 11, 13, 14, 19-21, 23)
+  data        an (N, D) grid on nested subsets D = full / 2^k, dropout, early stopping (Figs 1, 4, 9, 16)
+  shape       fixed N; feed-forward ratio, aspect ratio and attention-head width varied (Fig 5)
+  batch       a few models, each at many batch sizes (Figs 10, 18)
+  lstm        LSTMs of 1, 2 and 4 layers over sizes (Fig 7)
+  recurrent   Transformers whose block stack is reused k times (Fig 17)
+  context     the size sweep at a short context, n_ctx = 8 in the paper (Fig 21)
+  lr_schedule one model under several learning-rate schedules (Fig 22)
+  depth       fixed N, depth varied, evaluated out of distribution (Fig 24)
 """
 
 from __future__ import annotations
 
+import math
+
 from scalinglaws.train.cell import Cell
 
-# train-section keys that are not cell settings
-_NON_CELL_TRAIN_KEYS: set[str] = set()
 
-
-def _base(config: dict, study: str, overrides: dict) -> dict:
-    base = {k: v for k, v in config["train"].items() if k not in _NON_CELL_TRAIN_KEYS}
-    base.update(overrides)
-    base["study"] = study
-    return base
-
-
-def _shape_cell(config: dict, study: str, spec: dict, n_layer: int, d_model: int) -> dict:
-    head_dim = spec.get("head_dim", 64)
-    n_head = max(1, d_model // head_dim)
-    if d_model % n_head:
-        raise ValueError(f"studies.{study}: d_model={d_model} is not divisible into heads of {head_dim}")
-    cell = _base(config, study, spec.get("train", {}))
-    cell.update(cell_id=f"L{n_layer}_d{d_model}", n_layer=n_layer, d_model=d_model, n_head=n_head)
+def _cell(config: dict, study: str, spec: dict, cell_id: str, **settings) -> dict:
+    cell = dict(config["train"])
+    cell.update(spec.get("train", {}))
+    cell.update(settings)
+    cell.update(study=study, cell_id=cell_id)
     return cell
 
 
+def _heads(study: str, d_attn: int, head_dim: int) -> int:
+    n_head = max(1, d_attn // head_dim)
+    if d_attn % n_head:
+        raise ValueError(f"studies.{study}: width {d_attn} does not split into heads of {head_dim}")
+    return n_head
+
+
+def _round_width(value: float, multiple: int) -> int:
+    return max(multiple, int(round(value / multiple)) * multiple)
+
+
+def _label(x: float) -> str:
+    """A number as a path-safe label: 0.5 -> 0.5, 4.0 -> 4, 1/8 -> 1-8."""
+    return f"{x:g}".replace("/", "-")
+
+
+def _standard(config, study, spec, n_layer, d_model, cell_id=None, **settings) -> dict:
+    head_dim = spec.get("head_dim", 64)
+    return _cell(config, study, spec, cell_id or f"L{n_layer}_d{d_model}", n_layer=n_layer, d_model=d_model,
+                 n_head=_heads(study, d_model, head_dim), **settings)
+
+
 def size_study(config: dict, study: str, spec: dict) -> list[dict]:
-    """The N sweep: standard-shape models of several sizes on the full data (Figs 1, 2, 6, 11, 13, 14)."""
-    return [_shape_cell(config, study, spec, n_layer, d_model) for n_layer, d_model in spec["shapes"]]
+    return [_standard(config, study, spec, n_layer, d_model) for n_layer, d_model in spec["shapes"]]
 
 
-STUDY_KINDS = {"size": size_study}
+def data_study(config: dict, study: str, spec: dict) -> list[dict]:
+    """Each shape on D = full / 2^k for every k in ``halvings`` (k = 0 is all the data)."""
+    cells = []
+    for n_layer, d_model in spec["shapes"]:
+        for k in spec["halvings"]:
+            fraction = 0.5 ** k
+            label = "full" if k == 0 else f"1-{2 ** k}"
+            cells.append(_standard(config, study, spec, n_layer, d_model, f"L{n_layer}_d{d_model}_D{label}",
+                                   dataset_fraction=None if k == 0 else fraction))
+    return cells
+
+
+def shape_study(config: dict, study: str, spec: dict) -> list[dict]:
+    """At a fixed non-embedding N: vary d_ff / d_model, d_model / n_layer, and d_model / n_head."""
+    n_target, head_dim, multiple = spec["n_params"], spec.get("head_dim", 64), spec.get("width_multiple", 8)
+    cells = []
+    n_layer = spec.get("ff_n_layer", 4)
+    for ratio in spec.get("ff_ratios", []):
+        # N = 2 n_layer d (2 d + ratio d)  =>  d = sqrt(N / (2 n_layer (2 + ratio)))
+        d_model = _round_width(math.sqrt(n_target / (2 * n_layer * (2 + ratio))), multiple)
+        d_ff = max(1, round(ratio * d_model))
+        cells.append(_cell(config, study, spec, f"ff{_label(ratio)}_L{n_layer}_d{d_model}", n_layer=n_layer,
+                           d_model=d_model, d_ff=d_ff, n_head=_heads(study, d_model, head_dim)))
+    for ratio in spec.get("aspect_ratios", []):
+        # N = 12 n_layer d^2 with d = ratio n_layer  =>  n_layer = (N / (12 ratio^2))^(1/3)
+        n_layer = max(1, round((n_target / (12 * ratio**2)) ** (1 / 3)))
+        d_model = _round_width(math.sqrt(n_target / (12 * n_layer)), multiple)
+        cells.append(_cell(config, study, spec, f"ar{_label(ratio)}_L{n_layer}_d{d_model}", n_layer=n_layer,
+                           d_model=d_model, n_head=_heads(study, d_model, head_dim)))
+    for d_model in spec.get("head_widths", {}).get("d_model", []):
+        n_layer = max(1, round(n_target / (12 * d_model**2)))
+        for dim in spec["head_widths"]["head_dims"]:
+            if d_model % dim:
+                raise ValueError(f"studies.{study}.head_widths: d_model={d_model} is not divisible by head dim {dim}")
+            cells.append(_cell(config, study, spec, f"hd{dim}_L{n_layer}_d{d_model}", n_layer=n_layer,
+                               d_model=d_model, n_head=d_model // dim))
+    return cells
+
+
+def batch_study(config: dict, study: str, spec: dict) -> list[dict]:
+    return [_standard(config, study, spec, n_layer, d_model, f"L{n_layer}_d{d_model}_B{batch}", batch_size=batch)
+            for n_layer, d_model in spec["shapes"] for batch in spec["batch_sizes"]]
+
+
+def lstm_study(config: dict, study: str, spec: dict) -> list[dict]:
+    return [_cell(config, study, spec, f"lstm{n_layer}_d{d_model}", arch="lstm", n_layer=n_layer, d_model=d_model,
+                  n_head=1) for n_layer in spec["layers"] for d_model in spec["widths"]]
+
+
+def recurrent_study(config: dict, study: str, spec: dict) -> list[dict]:
+    return [_standard(config, study, spec, n_layer, d_model, f"L{n_layer}_d{d_model}_x{reuse}", reuse=reuse)
+            for n_layer, d_model in spec["shapes"] for reuse in spec["reuse"]]
+
+
+def context_study(config: dict, study: str, spec: dict) -> list[dict]:
+    n_ctx = spec["n_ctx"]
+    return [_standard(config, study, spec, n_layer, d_model, f"L{n_layer}_d{d_model}_ctx{n_ctx}", n_ctx=n_ctx)
+            for n_layer, d_model in spec["shapes"]]
+
+
+def lr_schedule_study(config: dict, study: str, spec: dict) -> list[dict]:
+    n_layer, d_model = spec["shape"]
+    return [_standard(config, study, spec, n_layer, d_model, f"{name}_L{n_layer}_d{d_model}", **settings)
+            for name, settings in spec["schedules"].items()]
+
+
+def depth_study(config: dict, study: str, spec: dict) -> list[dict]:
+    multiple = spec.get("width_multiple", 8)
+    cells = []
+    for n_layer in spec["depths"]:
+        d_model = _round_width(math.sqrt(spec["n_params"] / (12 * n_layer)), multiple)
+        cells.append(_standard(config, study, spec, n_layer, d_model))
+    return cells
+
+
+STUDY_KINDS = {
+    "size": size_study,
+    "data": data_study,
+    "shape": shape_study,
+    "batch": batch_study,
+    "lstm": lstm_study,
+    "recurrent": recurrent_study,
+    "context": context_study,
+    "lr_schedule": lr_schedule_study,
+    "depth": depth_study,
+}
 
 
 def expand_studies(config: dict) -> dict[str, dict[str, dict]]:
@@ -45,12 +153,18 @@ def expand_studies(config: dict) -> dict[str, dict[str, dict]]:
         kind = spec.get("kind", study)
         if kind not in STUDY_KINDS:
             raise ValueError(f"studies.{study}: unknown kind {kind!r}; known kinds are {sorted(STUDY_KINDS)}")
-        cells = STUDY_KINDS[kind](config, study, spec)
+        try:
+            cells = STUDY_KINDS[kind](config, study, spec)
+        except KeyError as missing:
+            raise ValueError(f"studies.{study}: a {kind} study needs the key {missing}") from None
         if not cells:
             raise ValueError(f"studies.{study}: the grid is empty")
         by_id = {}
         for cell in cells:
-            Cell.from_dict(cell)  # validates names and types before any job runs
+            try:
+                Cell.from_dict(cell).model_config(vocab_size=2)  # names, types and shape, before any job runs
+            except (TypeError, ValueError) as err:
+                raise ValueError(f"studies.{study}: cell {cell['cell_id']}: {err}") from None
             if cell["cell_id"] in by_id:
                 raise ValueError(f"studies.{study}: two cells share the id {cell['cell_id']}")
             by_id[cell["cell_id"]] = cell

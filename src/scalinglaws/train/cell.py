@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass, field, fields
 
 import torch
 
+from scalinglaws.train.accounting import transformer_accounting
+from scalinglaws.train.lstm import LSTMConfig, LSTMLanguageModel, lstm_accounting
 from scalinglaws.train.model import Transformer, TransformerConfig
 from scalinglaws.train.schedule import paper_lr_rule
 
@@ -45,8 +47,10 @@ class Cell:
     optimizer: str = "adamw"
     seed: int = 0
     dataset_tokens: int | None = None  # train on this prefix of the shuffled stream (None: all of it)
+    dataset_fraction: float | None = None  # or on this fraction of it (the paper's D = full / 2^k)
     patience: int | None = None  # early stopping after this many evaluations without improvement
     eval_every: int = 20
+    noise_scale_every: int | None = None  # measure the gradient noise scale every this many steps
     eval_batches: int = 16
     threads: int = 2
     precision: str = "bf16"  # on GPU; CPU always runs fp32
@@ -72,6 +76,15 @@ class Cell:
         settings = {k: v for k, v in self.to_dict().items() if k not in ("threads", "extra")}
         return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
 
+    def usable_tokens(self, available: int) -> int | None:
+        """Tokens of the training stream this cell may read, checked against what the shard holds."""
+        if self.dataset_fraction is not None:
+            return max(self.n_ctx + 1, int(available * self.dataset_fraction))
+        if self.dataset_tokens is not None and self.dataset_tokens > available:
+            raise ValueError(f"studies.{self.study}: cell {self.cell_id} asks for dataset_tokens={self.dataset_tokens}, "
+                             f"more than the {available} tokens of the training shard")
+        return self.dataset_tokens
+
     def model_config(self, vocab_size: int) -> TransformerConfig:
         return TransformerConfig(n_layer=self.n_layer, d_model=self.d_model, n_head=self.n_head, vocab_size=vocab_size,
                                  n_ctx=self.n_ctx, d_attn=self.d_attn, d_ff=self.d_ff, dropout=self.dropout,
@@ -94,7 +107,18 @@ class Cell:
         return self.compile in (True, "true", "on")
 
 
+ARCHS = ("transformer", "lstm")
+
+
 def build_model(cell: Cell, vocab_size: int) -> torch.nn.Module:
-    if cell.arch != "transformer":
-        raise ValueError(f"cell {cell.cell_id}: unknown arch {cell.arch!r}")
-    return Transformer(cell.model_config(vocab_size))
+    if cell.arch == "transformer":
+        return Transformer(cell.model_config(vocab_size))
+    if cell.arch == "lstm":
+        return LSTMLanguageModel(LSTMConfig(n_layer=cell.n_layer, d_model=cell.d_model, vocab_size=vocab_size,
+                                            n_ctx=cell.n_ctx, dropout=cell.dropout, tie_embeddings=cell.tie_embeddings))
+    raise ValueError(f"cell {cell.cell_id}: unknown arch {cell.arch!r}; choose one of {ARCHS}")
+
+
+def model_accounting(model: torch.nn.Module) -> dict[str, float]:
+    """Parameter and FLOP accounting of any model ``build_model`` makes."""
+    return lstm_accounting(model) if isinstance(model, LSTMLanguageModel) else transformer_accounting(model)

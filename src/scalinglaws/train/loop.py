@@ -25,11 +25,11 @@ import torch
 from tqdm import tqdm
 
 from scalinglaws.io import atomic_path, write_json
-from scalinglaws.train.accounting import transformer_accounting
-from scalinglaws.train.cell import Cell, build_model
+from scalinglaws.train.cell import Cell, build_model, model_accounting
 from scalinglaws.train.data import EpochBatches, eval_windows, windows_to_batch
 from scalinglaws.train.hardware import device_name, peak_flops
 from scalinglaws.train.model import token_losses
+from scalinglaws.train.noise import NoiseScale, two_half_backward
 from scalinglaws.train.schedule import lr_at
 
 PREEMPT_SIGNALS = (signal.SIGTERM, signal.SIGUSR1)
@@ -103,9 +103,9 @@ def train_cell(cell: Cell, train_tokens: np.ndarray, test_tokens: np.ndarray, vo
         torch.backends.cudnn.allow_tf32 = True
     torch.manual_seed(cell.seed)
     model = build_model(cell, vocab_size).to(dev)
-    accounting = transformer_accounting(model)
+    accounting = model_accounting(model)
     peak_lr = cell.resolved_lr(accounting["N"])
-    batches = EpochBatches(train_tokens, cell.n_ctx, cell.batch_size, cell.seed, cell.dataset_tokens)
+    batches = EpochBatches(train_tokens, cell.n_ctx, cell.batch_size, cell.seed, cell.usable_tokens(len(train_tokens)))
     test_ids = eval_windows(len(test_tokens), cell.n_ctx, cell.eval_batches * cell.batch_size)
     total_steps = cell.total_steps()
     warmup = cell.warmup(total_steps)
@@ -116,7 +116,7 @@ def train_cell(cell: Cell, train_tokens: np.ndarray, test_tokens: np.ndarray, vo
     tokens_per_step = cell.batch_size * cell.n_ctx
 
     state = {"step": 0, "rows": [], "best": (math.inf, 0), "best_weights": None, "bad_evals": 0,
-             "status": "running", "train_seconds": 0.0}
+             "status": "running", "train_seconds": 0.0, "noise": {"G2": None, "trace": None}}
     if resume_path.exists():
         saved = torch.load(resume_path, map_location=dev, weights_only=True)
         if saved["cell_id"] != cell.fingerprint():
@@ -126,6 +126,9 @@ def train_cell(cell: Cell, train_tokens: np.ndarray, test_tokens: np.ndarray, vo
         torch.set_rng_state(saved["rng"])
         state.update(saved["state"])
         print(f"resuming {cell.cell_id} at step {state['step']} of {total_steps}", file=sys.stderr)
+
+    noise_scale = NoiseScale(state["noise"])
+    params = [p for p in model.parameters() if p.requires_grad]
 
     def save_resume() -> None:
         with atomic_path(resume_path) as tmp:
@@ -156,11 +159,18 @@ def train_cell(cell: Cell, train_tokens: np.ndarray, test_tokens: np.ndarray, vo
             for group in optimizer.param_groups:
                 group["lr"] = lr
             t0 = time.perf_counter()
-            x, y = batches.batch(step)
-            with autocast:
-                loss = token_losses(step_model, x.to(dev, non_blocking=True), y.to(dev, non_blocking=True)).mean()
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
+            x, y = (t.to(dev, non_blocking=True) for t in batches.batch(step))
+            measure_noise = cell.noise_scale_every and step % cell.noise_scale_every == 0 and cell.batch_size >= 2
+            if measure_noise:
+                loss, small_sq, big_sq = two_half_backward(step_model, params, x, y, token_losses, autocast)
+                half_tokens = (cell.batch_size // 2) * cell.n_ctx
+                noise = {"grad_sq_small": small_sq, "grad_sq_big": big_sq,
+                         "noise_scale": noise_scale.update(small_sq, big_sq, half_tokens, tokens_per_step)}
+            else:
+                with autocast:
+                    loss = token_losses(step_model, x, y).mean()
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
             if cell.grad_clip > 0:
                 torch.nn.utils.clip_grad_norm_(model.parameters(), cell.grad_clip)
             optimizer.step()
@@ -172,7 +182,7 @@ def train_cell(cell: Cell, train_tokens: np.ndarray, test_tokens: np.ndarray, vo
                 state["rows"].append(row(step, lr, train_loss, math.nan))
                 break
             test_loss = run_eval() if step in to_eval else math.nan
-            state["rows"].append(row(step, lr, train_loss, test_loss))
+            state["rows"].append(row(step, lr, train_loss, test_loss) | (noise if measure_noise else {}))
             if not math.isnan(test_loss):
                 _track_best(state, model, test_loss, step, cell)
             bar.update(1)
