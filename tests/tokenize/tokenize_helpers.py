@@ -13,7 +13,7 @@ from scalinglaws.corpus.documents import DOCUMENT_SCHEMA, document_id
 
 MODULES = ["argparse", "collections", "csv", "email", "json", "logging", "os", "pathlib", "re", "shutil",
            "subprocess", "tarfile", "textwrap", "threading", "unittest", "urllib.request", "zipfile"]
-EXTRA = ["Ünïcödé façade — naïve café ☕, 東京 and emoji 🎉🚀 in one line.", "tabs\tand\r\nwindows lines  ",
+EXTRA = ["Ünïcödé façade — naïve café ☕, 東京 and emoji 🎉🚀 in one line.", "tabs\tand\r\nwindows lines ",
          "a literal <|endoftext|> inside a document", "x" * 3000, "   leading and trailing spaces   "]
 
 
@@ -31,7 +31,7 @@ def make_documents(n_clusters: int = 0, seed: int = 0) -> list[dict]:
         cluster = document_id("fixture", f"cluster/{i}")
         for copy in range(rng.choice([1, 1, 2, 3])):  # near duplicates share a cluster id
             rows.append({"id": document_id("fixture", f"doc/{i}/{copy}"), "text": text + " " * copy,
-                         "url": f"file:///fixture/{i}/{copy}", "source": "fixture", "fetched_at": "2026-01-01T00:00:00Z",
+                         "url": f"file:///fixture/{i}/{copy}", "source": "fixture", "fetched_at": "2026-01-01",
                          "status": "ok", "extractor": "none", "extractor_version": "", "lang": "en",
                          "cluster_id": cluster})
     return rows

@@ -26,7 +26,7 @@ def train_bpe(texts: Iterable[str], vocab_size: int, out: str | os.PathLike, len
     from tokenizers import ByteLevelBPETokenizer
 
     if vocab_size < 257:
-        raise ValueError(f"--vocab-size {vocab_size} is too small: the byte alphabet alone takes 256 ids plus 1 for {EOT}")
+        raise ValueError(f"--vocab-size {vocab_size} is too small: 256 byte tokens and {EOT} need 257")
     tok = ByteLevelBPETokenizer()
     tok.train_from_iterator(texts, vocab_size=vocab_size - 1, min_frequency=2, special_tokens=[], length=length)
     tok.add_special_tokens([EOT])
@@ -56,7 +56,8 @@ def _read_spec(path: Path) -> tuple[dict[str, int], int]:
     except (OSError, json.JSONDecodeError) as e:
         raise ValueError(f"{path}: cannot read tokenizer JSON ({e})") from None
     model, pre = spec.get("model") or {}, spec.get("pre_tokenizer") or {}
-    if model.get("type") != "BPE" or pre.get("type") != "ByteLevel" or pre.get("add_prefix_space") or not pre.get("use_regex", True):
+    byte_level = pre.get("type") == "ByteLevel" and not pre.get("add_prefix_space") and pre.get("use_regex", True)
+    if model.get("type") != "BPE" or not byte_level:
         raise ValueError(f"{path}: not a byte-level BPE without prefix space (train it with `train-bpe`)")
     if spec.get("normalizer") is not None:
         raise ValueError(f"{path}: has a normalizer, so encoding would not be reversible")
@@ -106,7 +107,8 @@ class BPE:
         if len(ranks) != len(vocab) or any(bytes([b]) not in ranks for b in range(256)):
             raise ValueError(f"{self.path}: the vocabulary does not hold each of the 256 bytes exactly once")
         name = f"scalinglaws-{self.sha256[:12]}"
-        return tiktoken.Encoding(name=name, pat_str=GPT2_PATTERN, mergeable_ranks=ranks, special_tokens={EOT: self.eot_id})
+        return tiktoken.Encoding(name=name, pat_str=GPT2_PATTERN, mergeable_ranks=ranks,
+                                 special_tokens={EOT: self.eot_id})
 
     def encode(self, text: str) -> list[int]:
         if self.backend == "tiktoken":

@@ -5,8 +5,8 @@ pool (tiktoken releases the GIL) and appends each document's ids plus the end-of
 in row order. Pass 2 copies the documents into stream order: by id, or, with a shuffle seed, by
 ``sha1(seed, id)``. That order is a random sample at every prefix, so a dataset-size cell that reads
 the first D tokens sees a random subset of documents and D/2 lies inside D; adding documents to the
-corpus never changes the relative order of the old ones. Memory is a few blocks plus 24 bytes per
-document for the bookkeeping arrays.
+corpus never changes the relative order of the old ones. Memory is a few blocks of text and ids plus
+a few tens of bytes per document for the bookkeeping arrays.
 """
 
 from __future__ import annotations
