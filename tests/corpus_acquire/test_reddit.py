@@ -63,7 +63,7 @@ def test_reddit_source_end_to_end(fault_server, tmp_path):
         post(f"{b}/0109/good", created=MAR),                     # after the window
     ])
     opts = AcquireOptions.from_dict({
-        "source": "reddit", "allow_private_addresses": True, "fetch": FAST_FETCH,
+        "source": "reddit", "allow_private_addresses": True, "fetch": FAST_FETCH, "timestamp": "2019-03-02T00:00:00Z",
         "reddit": {"dumps": [str(tmp_path / "RS_*.zst")], "start": "2019-01-01", "end": "2019-03-01"}})
     acquire(opts, tmp_path / "cache", tmp_path / "raw", tmp_path / "status.parquet")
     status = {r["url"]: r["status"] for r in pq.read_table(tmp_path / "status.parquet").to_pylist()}
@@ -72,7 +72,7 @@ def test_reddit_source_end_to_end(fault_server, tmp_path):
     extract(tmp_path / "status.parquet", "trafilatura", tmp_path / "docs.parquet")
     docs = pq.read_table(tmp_path / "docs.parquet").to_pylist()
     assert [d["url"] for d in docs] == [f"{b}/0100/good", f"{b}/0101/good", f"{b}/0108/latin1"]
-    assert all(d["source"] == "reddit" for d in docs)
+    assert all(d["source"] == "reddit" and d["fetched_at"] == "2019-03-02T00:00:00Z" for d in docs)
 
 
 def test_reddit_bad_dump_names_file_and_line(tmp_path):

@@ -63,8 +63,9 @@ class AcquireOptions:
     extractor: str = "trafilatura"
     # None: the source decides (debian-docs serves on 127.0.0.1 and allows loopback; the web sources do not)
     allow_private_addresses: bool | None = None
-    # fetched_at for every row; None records the wall clock, except for debian-docs, whose pages are
-    # stamped with their package's build time, so that every run gives byte-identical documents
+    # fetched_at for every row (ISO-8601). None: the UTC date of the fetch (a date, so that reruns on
+    # the same day give byte-identical documents), except for debian-docs, whose pages carry their
+    # package's build time, so that every run gives byte-identical documents
     timestamp: str | None = None
     fetch: FetchOptions = field(default_factory=FetchOptions)
     debian_docs: DebianDocsOptions = field(default_factory=DebianDocsOptions)

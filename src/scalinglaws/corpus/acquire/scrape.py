@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import dataclasses
 import json
 import sys
 import time
@@ -25,6 +26,8 @@ def acquire(opts: AcquireOptions, cache: str | Path, workdir: str | Path, out: s
         fetcher = Fetcher(opts.fetch, allow_private_addresses=plan.allow_private)
         status = fetch_all(plan.urls, plan.source, fetcher, workdir, opts.fetch.shard_size, plan.to_fetch,
                            plan.from_fetch, plan.timestamp, opts.fetch.concurrency)
+    # provenance: the options this table was fetched under travel with it
+    status = status.replace_schema_metadata({"scalinglaws.acquire.options": json.dumps(dataclasses.asdict(opts))})
     with atomic_path(out) as tmp:
         pq.write_table(status, tmp, compression="zstd")
     counts = collections.Counter(status.column("status").to_pylist())

@@ -33,15 +33,16 @@ STATUS_SCHEMA = pa.schema([
     ("bytes", pa.int64()),
     ("elapsed", pa.float64()),      # seconds, all attempts
     ("attempts", pa.int32()),
-    ("fetched_at", pa.string()),    # ISO-8601 UTC
+    ("fetched_at", pa.string()),    # ISO-8601 UTC: the fetch's date, or the source's timestamp
     ("error", pa.string()),
     ("shard", pa.string()),         # the shard file holding the raw body
 ])
 SHARD_SCHEMA = pa.schema([f for f in STATUS_SCHEMA if f.name != "shard"] + [pa.field("body", pa.binary())])
 
 
-def utc_now() -> str:
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+def utc_today() -> str:
+    # a date, not a time: a run killed and resumed on the same day then gives byte-identical documents
+    return dt.datetime.now(dt.timezone.utc).date().isoformat()
 
 
 def shard_name(index: int, urls: list[str]) -> str:
@@ -84,7 +85,7 @@ def fetch_all(urls: list[str], source: str, fetcher: Fetcher, workdir: str | Pat
 
 def _write_shard(path: Path, urls: list[str], results: list[FetchResult], source: str,
                  from_fetch: Callable[[str], str], timestamp: str | None) -> None:
-    fetched_at = timestamp or utc_now()
+    fetched_at = timestamp or utc_today()
     rows = [{
         "id": document_id(source, url),
         "url": url,
