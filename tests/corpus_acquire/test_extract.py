@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from faultserver import html_page, marker
+from faultserver import marker
 
 from scalinglaws.corpus.acquire.extract import decode_html, extract
 from scalinglaws.corpus.acquire.options import AcquireOptions
@@ -39,6 +39,8 @@ def test_options_reject_bad_keys():
         AcquireOptions.from_dict({"fetch": {"dedline": 3}})
     with pytest.raises(ValueError, match="corpus.fetch.deadline: expected a non-negative number"):
         AcquireOptions.from_dict({"fetch": {"deadline": "soon"}})
+    with pytest.raises(ValueError, match="corpus.fetch.per_host_concurrency: must be positive"):
+        AcquireOptions.from_dict({"fetch": {"per_host_concurrency": 0}})
     with pytest.raises(ValueError, match="corpus.source: 'gopher'"):
         AcquireOptions.from_dict({"source": "gopher"})
     opts = AcquireOptions.from_dict({"source": "urls", "hf": {"dataset": "x"}, "fetch": {"deadline": 3}})

@@ -49,9 +49,11 @@ def test_loopback_refused_unless_allowed(fault_server):
     assert fault_server.hits()["/1/good"] == 0
 
 
-@pytest.mark.parametrize("url,status", [("ftp://127.0.0.1/x", "refused_scheme"), ("file:///etc/passwd", "refused_scheme"),
-                                        ("http:///nohost", "invalid_url"), ("http://127.0.0.1:99999/", "invalid_url"),
-                                        ("http://name.invalid/", "dns_error")])
+@pytest.mark.parametrize("url,status", [
+    ("ftp://127.0.0.1/x", "refused_scheme"), ("file:///etc/passwd", "refused_scheme"),
+    ("http:///nohost", "invalid_url"), ("http://127.0.0.1:99999/", "invalid_url"),
+    ("http://name.invalid/", "dns_error"),
+])
 def test_bad_urls(fetcher, url, status):
     assert fetcher.fetch(url).status == status
 

@@ -27,7 +27,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--extractor", default="trafilatura", choices=["trafilatura", "newspaper3k"])
     p.add_argument("--out", required=True, help="document table (parquet)")
     p.add_argument("--processes", type=int, default=2)
-    p.add_argument("--fast", action="store_true", help="trafilatura without its fallback extractors (faster, slightly lower recall)")
+    p.add_argument("--fast", action="store_true",
+                   help="trafilatura without its fallback extractors (faster, slightly lower recall)")
     p.set_defaults(func=_extract)
 
 

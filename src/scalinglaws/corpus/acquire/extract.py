@@ -77,7 +77,7 @@ def make_extractor(extractor: str, fast: bool = False) -> Callable[[str, str], s
     return run
 
 
-_extract_one: Callable[[str, str], str | None]
+_extract_one: Callable[[str, str], str | None] | None = None  # set in each worker by _init_worker
 
 
 def _init_worker(extractor: str, fast: bool) -> None:

@@ -19,9 +19,15 @@ class FetchOptions:
     concurrency: int = 16          # fetcher threads
     per_host_concurrency: int = 8  # open requests to one host:port at a time
     retries: int = 2               # extra attempts after a 5xx, a timeout or a dropped connection
-    backoff: float = 0.5           # seconds before retry k is backoff * 2**k
+    backoff: float = 0.5           # seconds before retry k (1, 2, ...) is backoff * 2**(k - 1)
     shard_size: int = 256          # URLs per resumable shard
     user_agent: str = "scalinglaws-corpus/0.1"
+
+    def __post_init__(self):
+        for name in ("connect_timeout", "read_timeout", "deadline", "max_bytes", "concurrency",
+                     "per_host_concurrency", "shard_size"):
+            if not getattr(self, name) > 0:  # zero would hang (no slots) or refuse every page
+                raise ValueError(f"corpus.fetch.{name}: must be positive, got {getattr(self, name)!r}")
 
 
 @dataclass(frozen=True)
