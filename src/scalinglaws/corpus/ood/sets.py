@@ -26,7 +26,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 from scalinglaws.corpus.ood import fetch, gutenberg, mediawiki, rlazy, web
 
