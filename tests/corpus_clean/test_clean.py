@@ -6,6 +6,8 @@ import json
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from scalinglaws.corpus.clean import lines
 from scalinglaws.corpus.clean.pipeline import REPORT_COLUMNS, CleanOptions, clean
@@ -108,3 +110,12 @@ def test_cli_rejects_bad_options(tmp_path, corpus, cli):
     with pytest.raises(SystemExit, match="unknown clean option"):
         cli(["clean", "--in", str(src), "--options-json", '{"nope": 1}', "--out", str(tmp_path / "o"),
              "--report", str(tmp_path / "r")])
+
+
+@given(st.permutations(range(14)))
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_output_does_not_depend_on_input_order(corpus, order):
+    docs = all_docs(corpus)
+    reference, _ = clean(docs, CleanOptions(keep_near_duplicates=True))
+    shuffled, _ = clean([docs[i] for i in order], CleanOptions(keep_near_duplicates=True))
+    assert shuffled == reference
