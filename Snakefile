@@ -31,3 +31,4 @@ rule all:
         expand("{run}/{name}", run=RUN_DIRS, name=["summary.json", "eval.json"]),
         FIGURES,
         TABLES,
+        "results/corpus/decontamination.csv",

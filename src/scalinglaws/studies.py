@@ -15,6 +15,9 @@ Study kinds (the sweeps of the paper's section 6 catalogue):
   context     the size sweep at a short context, n_ctx = 8 in the paper (Fig 21)
   lr_schedule one model under several learning-rate schedules (Fig 22)
   depth       fixed N, depth varied, evaluated out of distribution (Fig 24)
+
+Any study may list cell ids under ``track``: those cells also log per-position and out-of-
+distribution losses at every evaluation during training (Fig 8 right, Fig 20 right).
 """
 
 from __future__ import annotations
@@ -159,6 +162,12 @@ def expand_studies(config: dict) -> dict[str, dict[str, dict]]:
             raise ValueError(f"studies.{study}: a {kind} study needs the key {missing}") from None
         if not cells:
             raise ValueError(f"studies.{study}: the grid is empty")
+        ids = {cell["cell_id"] for cell in cells}
+        unknown = sorted(set(spec.get("track", [])) - ids)
+        if unknown:
+            raise ValueError(f"studies.{study}.track: no cell named {unknown}; the cells are {sorted(ids)}")
+        for cell in cells:
+            cell["track"] = cell["cell_id"] in spec.get("track", [])
         by_id = {}
         for cell in cells:
             try:

@@ -22,6 +22,13 @@ def cell_json(wildcards):
     return json.dumps(CELLS[wildcards.study][wildcards.cell], sort_keys=True)
 
 
+def tracked_shards(wildcards):
+    """The OOD shards a tracked cell evaluates during training (none for other cells)."""
+    if not CELLS[wildcards.study][wildcards.cell].get("track"):
+        return []
+    return [f"results/data/tokens/ood/{name}.bin" for name in OOD_SETS]
+
+
 def eval_shards(wildcards=None):
     return {"test": "results/data/tokens/test.bin"} | {
         name: f"results/data/tokens/ood/{name}.bin" for name in OOD_SETS

@@ -62,3 +62,22 @@ rule corpus_ood:
         CONDA_ENV
     shell:
         "python -m scalinglaws.corpus ood --set {wildcards.ood} --cache results/cache --out {output} 2> {log}"
+
+
+rule decontamination:
+    input:
+        train="results/data/split/train.parquet",
+        test="results/data/split/test.parquet",
+        ood=expand("results/corpus/ood/{ood}.parquet", ood=OOD_SETS),
+    output:
+        report("results/corpus/decontamination.csv", caption="../report/decontamination.rst", category="Corpus"),
+    params:
+        others=lambda wc, input: " ".join(
+            [f"--other test={input.test}"] + [f"--other {name}={path}" for name, path in zip(OOD_SETS, input.ood)]
+        ),
+    log:
+        "logs/corpus/decontamination.log",
+    conda:
+        CONDA_ENV
+    shell:
+        "python -m scalinglaws.corpus decontam --train {input.train} {params.others} --n 13 --out {output} 2> {log}"

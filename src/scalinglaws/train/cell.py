@@ -51,6 +51,7 @@ class Cell:
     patience: int | None = None  # early stopping after this many evaluations without improvement
     eval_every: int = 20
     noise_scale_every: int | None = None  # measure the gradient noise scale every this many steps
+    track: bool = False  # log per-position and out-of-distribution losses at every evaluation
     eval_batches: int = 16
     threads: int = 2
     precision: str = "bf16"  # on GPU; CPU always runs fp32

@@ -16,6 +16,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cell-json", required=True, help="the cell's settings as JSON (made by scalinglaws.studies)")
     parser.add_argument("--train-shard", required=True, help="training token shard (.bin with its .json sidecar)")
     parser.add_argument("--test-shard", required=True, help="test token shard")
+    parser.add_argument("--track-shard", action="append", default=[], metavar="NAME=PATH",
+                        help="for a tracked cell: an out-of-distribution shard evaluated at every evaluation step")
     parser.add_argument("--out-dir", required=True, help="run directory: metrics.parquet, summary.json, model.pt")
     parser.add_argument("--device", default="auto", help="auto (cuda if available), cpu, cuda, cuda:1 ...")
     parser.add_argument("--checkpoint-seconds", type=float, default=CHECKPOINT_SECONDS,
@@ -26,10 +28,16 @@ def main(argv: list[str] | None = None) -> None:
     train, test = open_shard(args.train_shard), open_shard(args.test_shard)
     if train.meta["tokenizer_sha256"] != test.meta["tokenizer_sha256"]:
         raise SystemExit(f"{args.train_shard} and {args.test_shard} were encoded with different tokenizers")
+    tracked = {}
+    for item in args.track_shard:
+        name, sep, path = item.partition("=")
+        if not sep:
+            parser.error(f"--track-shard {item!r} is not NAME=PATH")
+        tracked[name] = open_shard(path).tokens
     try:
         summary = train_cell(cell, train.tokens, test.tokens, int(train.meta["vocab_size"]), args.out_dir,
                              device=args.device, progress=not args.no_progress,
-                             checkpoint_seconds=args.checkpoint_seconds)
+                             checkpoint_seconds=args.checkpoint_seconds, tracked_sets=tracked)
     except Preempted as stop:
         print(f"preempted: {stop}; rerun the same command to resume", file=sys.stderr)
         raise SystemExit(128 + stop.signum)

@@ -90,8 +90,13 @@ def _optimizer(model, cell: Cell, device: torch.device) -> torch.optim.Optimizer
 
 
 def train_cell(cell: Cell, train_tokens: np.ndarray, test_tokens: np.ndarray, vocab_size: int, out_dir: str | Path,
-               device: str = "auto", progress: bool = True, checkpoint_seconds: float = CHECKPOINT_SECONDS) -> dict:
-    """Train ``cell`` and write metrics.parquet, summary.json and model.pt into ``out_dir``."""
+               device: str = "auto", progress: bool = True, checkpoint_seconds: float = CHECKPOINT_SECONDS,
+               tracked_sets: dict[str, np.ndarray] | None = None) -> dict:
+    """Train ``cell`` and write metrics.parquet, summary.json and model.pt into ``out_dir``.
+
+    With ``cell.track``, every evaluation step also records the per-position test loss and the loss
+    on each of ``tracked_sets`` (the OOD streams) in tracking.parquet (Figs 8 right, 20 right).
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     resume_path = out_dir / "resume.pt"
@@ -116,7 +121,7 @@ def train_cell(cell: Cell, train_tokens: np.ndarray, test_tokens: np.ndarray, vo
     tokens_per_step = cell.batch_size * cell.n_ctx
 
     state = {"step": 0, "rows": [], "best": (math.inf, 0), "best_weights": None, "bad_evals": 0,
-             "status": "running", "train_seconds": 0.0, "noise": {"G2": None, "trace": None}}
+             "status": "running", "train_seconds": 0.0, "noise": {"G2": None, "trace": None}, "tracking": []}
     if resume_path.exists():
         saved = torch.load(resume_path, map_location=dev, weights_only=True)
         if saved["cell_id"] != cell.fingerprint():
@@ -140,8 +145,19 @@ def train_cell(cell: Cell, train_tokens: np.ndarray, test_tokens: np.ndarray, vo
         return {"step": step, "tokens": tokens, "lr": lr, "train_loss": train_loss, "test_loss": test_loss,
                 **{f"flops_{k.removeprefix('flops_per_token_')}": tokens * v for k, v in accounting.items() if k.startswith("flops_per_token_")}}
 
+    tracked = {"test": (test_tokens, test_ids)} | {
+        name: (tokens, eval_windows(len(tokens), cell.n_ctx, len(test_ids))) for name, tokens in (tracked_sets or {}).items()}
+
     def run_eval() -> float:
-        return float(evaluate_loss(model, test_tokens, test_ids, cell.n_ctx, cell.batch_size, dev, autocast).mean())
+        """Mean test loss now; with tracking, also every tracked set's per-position losses."""
+        if not cell.track:
+            return float(evaluate_loss(model, test_tokens, test_ids, cell.n_ctx, cell.batch_size, dev, autocast).mean())
+        step, losses = state["step"], {}
+        for name, (tokens, ids) in tracked.items():
+            losses[name] = evaluate_loss(model, tokens, ids, cell.n_ctx, cell.batch_size, dev, autocast)
+            state["tracking"] += [{"step": step, "tokens": step * tokens_per_step, "set": name, "position": i + 1,
+                                   "loss": float(v)} for i, v in enumerate(losses[name])]
+        return float(losses["test"].mean())
 
     stop_signal: list[int] = []
     handlers = {s: signal.signal(s, lambda signum, _frame: stop_signal.append(signum)) for s in PREEMPT_SIGNALS}
@@ -208,6 +224,9 @@ def train_cell(cell: Cell, train_tokens: np.ndarray, test_tokens: np.ndarray, vo
     metrics = pd.DataFrame(state["rows"])
     with atomic_path(out_dir / "metrics.parquet") as tmp:
         metrics.to_parquet(tmp, index=False)
+    if cell.track:
+        with atomic_path(out_dir / "tracking.parquet") as tmp:
+            pd.DataFrame(state["tracking"]).to_parquet(tmp, index=False)
     write_json(out_dir / "summary.json", summary)
     resume_path.unlink(missing_ok=True)
     if state["status"] == "diverged":

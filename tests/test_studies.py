@@ -1,0 +1,57 @@
+"""The config expands into cells with stable ids; a bad study stops with an error naming its key."""
+
+import copy
+import math
+
+import pytest
+import yaml
+
+from scalinglaws.studies import expand_studies
+from scalinglaws.train.accounting import paper_nonembedding
+from scalinglaws.train.cell import Cell
+
+CONFIG = yaml.safe_load(open("config.yaml"))
+
+
+def test_default_config_expands_every_study():
+    cells = expand_studies(CONFIG)
+    assert set(cells) == {"size", "data", "shape", "batch", "lstm", "recurrent", "context", "lr_schedule", "depth"}
+    sizes = [paper_nonembedding(Cell.from_dict(c).model_config(512)) for c in cells["size"].values()]
+    assert len(sizes) >= 6 and max(sizes) / min(sizes) >= 100  # two decades of N
+
+
+def test_ids_are_stable_and_readable():
+    cells = expand_studies(CONFIG)
+    assert "L2_d16_D1-16" in cells["data"] and cells["data"]["L2_d16_D1-16"]["dataset_fraction"] == 1 / 16
+    assert cells["data"]["L2_d16_Dfull"]["dataset_fraction"] is None
+    assert "L2_d32_B64" in cells["batch"] and cells["batch"]["L2_d32_B64"]["batch_size"] == 64
+    assert expand_studies(copy.deepcopy(CONFIG)) == cells
+
+
+def test_shape_study_holds_n_roughly_fixed():
+    shape = expand_studies(CONFIG)["shape"]
+    counts = [paper_nonembedding(Cell.from_dict(c).model_config(512)) for c in shape.values()]
+    target = CONFIG["studies"]["shape"]["n_params"]
+    assert all(abs(math.log(n / target)) < math.log(1.8) for n in counts), counts
+
+
+def test_changing_one_cell_changes_only_that_cell():
+    changed = copy.deepcopy(CONFIG)
+    changed["studies"]["size"]["shapes"][0] = [1, 12]
+    before, after = expand_studies(CONFIG)["size"], expand_studies(changed)["size"]
+    assert {k: v for k, v in before.items() if k != "L1_d8"} == {k: v for k, v in after.items() if k != "L1_d12"}
+
+
+@pytest.mark.parametrize("edit,key", [
+    (lambda c: c["studies"]["size"].update(shapes=[[2, 50]], head_dim=16), "studies.size"),
+    (lambda c: c["studies"]["data"].pop("halvings"), "studies.data: a data study needs the key 'halvings'"),
+    (lambda c: c["studies"].update(wide={"kind": "huge"}), "studies.wide: unknown kind"),
+    (lambda c: c["studies"]["size"].update(track=["L9_d9"]), "studies.size.track"),
+    (lambda c: c["studies"]["shape"]["head_widths"].update(head_dims=[24]), "studies.shape.head_widths"),
+    (lambda c: c["studies"]["size"]["train"].update(learning_rate=1), "unknown setting"),
+])
+def test_bad_study_names_its_key(edit, key):
+    config = copy.deepcopy(CONFIG)
+    edit(config)
+    with pytest.raises(ValueError, match=key.replace(".", r"\.").replace("(", r"\(")):
+        expand_studies(config)
