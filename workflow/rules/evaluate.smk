@@ -25,10 +25,11 @@ rule evaluate:
 
 rule collect_runs:
     input:
-        expand("{run}/{name}", run=RUN_DIRS, name=["summary.json", "metrics.parquet", "eval.json"]),
+        expand("{run}/{name}", run=RUN_DIRS, name=["summary.json", "metrics.parquet", "eval.json", "eval.parquet"]),
     output:
         runs="results/tables/runs.parquet",
         curves="results/tables/curves.parquet",
+        positions="results/tables/positions.parquet",
     params:
         run_dirs=RUN_DIRS,
     log:
@@ -36,4 +37,5 @@ rule collect_runs:
     conda:
         CONDA_ENV
     shell:
-        "python -m scalinglaws.evaluate.collect --out-runs {output.runs} --out-curves {output.curves} {params.run_dirs} 2> {log}"
+        "python -m scalinglaws.evaluate.collect --out-runs {output.runs} --out-curves {output.curves} "
+        "--out-positions {output.positions} {params.run_dirs} 2> {log}"

@@ -2,7 +2,9 @@
 
 runs.parquet   one row per run: the cell's settings, its accounting, final/best losses, and the
                mean loss and bits per byte on each evaluation set (``loss_<set>``, ``bpb_<set>``);
-curves.parquet one row per logged step per run: tokens, FLOPs under each convention, losses.
+curves.parquet one row per logged step per run: tokens, FLOPs under each convention, losses;
+positions.parquet  the final model's mean loss at each context position, per run and evaluation set
+               (``run_id, set, position, loss``, from each run's eval.parquet; Figs 7, 20, 21).
 The column names are the fitting library's input schema (``scalinglaws.fit``).
 """
 
@@ -44,19 +46,27 @@ def run_row(run_dir: Path) -> dict:
     return row
 
 
-def collect(run_dirs: list[str | Path], runs_out: str | Path, curves_out: str | Path) -> pd.DataFrame:
-    rows, curves = [], []
+def collect(run_dirs: list[str | Path], runs_out: str | Path, curves_out: str | Path,
+            positions_out: str | Path | None = None) -> pd.DataFrame:
+    rows, curves, positions = [], [], []
     for run_dir in map(Path, run_dirs):
         row = run_row(run_dir)
         rows.append(row)
         metrics = pd.read_parquet(run_dir / "metrics.parquet")
         metrics.insert(0, "run_id", row["run_id"])
         curves.append(metrics)
+        if positions_out is not None:
+            per_position = pd.read_parquet(run_dir / "eval.parquet", columns=["set", "position", "loss"])
+            per_position.insert(0, "run_id", row["run_id"])
+            positions.append(per_position)
     runs = pd.DataFrame(rows).sort_values("run_id", ignore_index=True)
     with atomic_path(runs_out) as tmp:
         runs.to_parquet(tmp, index=False)
     with atomic_path(curves_out) as tmp:
         pd.concat(curves, ignore_index=True).to_parquet(tmp, index=False)
+    if positions_out is not None:
+        with atomic_path(positions_out) as tmp:
+            pd.concat(positions, ignore_index=True).to_parquet(tmp, index=False)
     return runs
 
 
@@ -66,8 +76,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("run_dirs", nargs="+", help="run directories (with summary.json and metrics.parquet)")
     parser.add_argument("--out-runs", required=True)
     parser.add_argument("--out-curves", required=True)
+    parser.add_argument("--out-positions", help="per-position losses of every run (needs eval.parquet)")
     args = parser.parse_args(argv)
-    runs = collect(args.run_dirs, args.out_runs, args.out_curves)
+    runs = collect(args.run_dirs, args.out_runs, args.out_curves, args.out_positions)
     print(f"collected {len(runs)} runs into {args.out_runs}")
 
 
