@@ -75,7 +75,8 @@ def data_study(config: dict, study: str, spec: dict) -> list[dict]:
 
 def shape_study(config: dict, study: str, spec: dict) -> list[dict]:
     """At a fixed non-embedding N: vary d_ff / d_model, d_model / n_layer, and d_model / n_head."""
-    n_target, head_dim, multiple = spec["n_params"], spec.get("head_dim", 64), spec.get("width_multiple", 8)
+    n_target, head_dim = spec["n_params"], spec.get("head_dim", 64)
+    multiple = spec.get("width_multiple", head_dim)  # widths round to whole heads
     cells = []
     n_layer = spec.get("ff_n_layer", 4)
     for ratio in spec.get("ff_ratios", []):
@@ -128,7 +129,7 @@ def lr_schedule_study(config: dict, study: str, spec: dict) -> list[dict]:
 
 
 def depth_study(config: dict, study: str, spec: dict) -> list[dict]:
-    multiple = spec.get("width_multiple", 8)
+    multiple = spec.get("width_multiple", spec.get("head_dim", 64))
     cells = []
     for n_layer in spec["depths"]:
         d_model = _round_width(math.sqrt(spec["n_params"] / (12 * n_layer)), multiple)
