@@ -1,6 +1,7 @@
 # Shared helpers: the cells of every study, the evaluation sets, wildcard constraints.
 import json
 import os
+import shlex
 import sys
 
 from scalinglaws.studies import expand_studies
@@ -16,6 +17,20 @@ except ValueError as err:
 
 OOD_SETS = config["ood"]["sets"]
 RUN_DIRS = [f"results/runs/{study}/{cell}" for study, cells in CELLS.items() for cell in cells]
+
+
+def corpus_load_args(wildcards=None):
+    """Arguments of `python -m scalinglaws.corpus hf|files` for the non-web corpus sources."""
+    source = config["corpus"]["source"]
+    spec = config["corpus"].get(source, {})
+    caps = [f"--{key.replace('_', '-')} {int(spec[key])}" for key in ("max_docs", "max_bytes") if key in spec]
+    if source == "hf":
+        args = [f"hf --dataset {spec['dataset']}", f"--split {spec.get('split', 'train')}",
+                f"--text-field {spec.get('text_field', 'text')}"]
+        args += [f"--{key} {spec[key]}" for key in ("config", "revision") if key in spec]
+    else:
+        args = ["files", *map(shlex.quote, spec["paths"]), f"--text-field {spec.get('text_field', 'text')}"]
+    return " ".join(args + caps)
 
 
 def cell_json(wildcards):

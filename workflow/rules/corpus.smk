@@ -1,35 +1,51 @@
 # Corpus stage: acquire raw pages, extract their text, clean; build the out-of-distribution sets.
 
 
-rule corpus_acquire:
-    output:
-        "results/corpus/main/fetch_status.parquet",
-    params:
-        source=config["corpus"]["source"],
-        options=json.dumps(config["corpus"], sort_keys=True),
-    log:
-        "logs/corpus/acquire.log",
-    conda:
-        CONDA_ENV
-    shell:
-        "python -m scalinglaws.corpus acquire --source {params.source} --options-json {params.options:q} "
-        "--cache results/cache --workdir results/corpus/main/raw --out {output} 2> {log}"
+if config["corpus"]["source"] in ("debian-docs", "reddit", "urls"):
 
+    rule corpus_acquire:
+        output:
+            "results/corpus/main/fetch_status.parquet",
+        params:
+            source=config["corpus"]["source"],
+            options=json.dumps(config["corpus"], sort_keys=True),
+        log:
+            "logs/corpus/acquire.log",
+        conda:
+            CONDA_ENV
+        shell:
+            "python -m scalinglaws.corpus acquire --source {params.source} --options-json {params.options:q} "
+            "--cache results/cache --workdir results/corpus/main/raw --out {output} 2> {log}"
 
-rule corpus_extract:
-    input:
-        "results/corpus/main/fetch_status.parquet",
-    output:
-        "results/corpus/main/extracted.parquet",
-    params:
-        extractor=config["corpus"]["extractor"],
-    log:
-        "logs/corpus/extract.log",
-    threads: 2
-    conda:
-        CONDA_ENV
-    shell:
-        "python -m scalinglaws.corpus extract --status {input} --extractor {params.extractor} --out {output} 2> {log}"
+    rule corpus_extract:
+        input:
+            "results/corpus/main/fetch_status.parquet",
+        output:
+            "results/corpus/main/extracted.parquet",
+        params:
+            extractor=config["corpus"]["extractor"],
+        log:
+            "logs/corpus/extract.log",
+        threads: 2
+        conda:
+            CONDA_ENV
+        shell:
+            "python -m scalinglaws.corpus extract --status {input} --extractor {params.extractor} --out {output} 2> {log}"
+
+else:
+
+    # datasets and local files arrive as text: no fetch, no HTML extraction
+    rule corpus_load:
+        output:
+            "results/corpus/main/extracted.parquet",
+        params:
+            args=corpus_load_args,
+        log:
+            "logs/corpus/load.log",
+        conda:
+            CONDA_ENV
+        shell:
+            "python -m scalinglaws.corpus {params.args} --out {output} 2> {log}"
 
 
 rule corpus_clean:
