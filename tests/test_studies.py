@@ -43,7 +43,7 @@ def test_changing_one_cell_changes_only_that_cell():
 
 
 @pytest.mark.parametrize("edit,key", [
-    (lambda c: c["studies"]["size"].update(shapes=[[2, 50]], head_dim=16), "studies.size"),
+    (lambda c: c["studies"]["size"].update(shapes=[[2, 50]], head_dim=16), "studies.size: d_model=50"),
     (lambda c: c["studies"]["data"].pop("halvings"), "studies.data: a data study needs the key 'halvings'"),
     (lambda c: c["studies"].update(wide={"kind": "huge"}), "studies.wide: unknown kind"),
     (lambda c: c["studies"]["size"].update(track=["L9_d9"]), "studies.size.track"),

@@ -38,7 +38,7 @@ def _cell(config: dict, study: str, spec: dict, cell_id: str, **settings) -> dic
 def _heads(study: str, d_attn: int, head_dim: int) -> int:
     n_head = max(1, d_attn // head_dim)
     if d_attn % n_head:
-        raise ValueError(f"studies.{study}: width {d_attn} does not split into heads of {head_dim}")
+        raise ValueError(f"studies.{study}: d_model={d_attn} does not split into heads of head_dim={head_dim}")
     return n_head
 
 

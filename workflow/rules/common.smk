@@ -5,6 +5,7 @@ import shlex
 import sys
 
 from scalinglaws.studies import expand_studies
+from scalinglaws.train.cell import Cell
 
 # Tests and CI never reach a dataset hub: fail fast instead of retrying for minutes.
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
@@ -12,6 +13,13 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 try:
     CELLS = expand_studies(config)
+    # once the training shard exists, a cell asking for more tokens than it holds is a config error
+    if os.path.exists("results/data/tokens/train.json"):
+        with open("results/data/tokens/train.json") as sidecar:
+            available = json.load(sidecar)["tokens"]
+        for cells in CELLS.values():
+            for settings in cells.values():
+                Cell.from_dict(settings).usable_tokens(available)
 except ValueError as err:
     raise WorkflowError(f"config error: {err}")
 
