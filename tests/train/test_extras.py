@@ -64,3 +64,21 @@ def test_tracked_cell_logs_positions_and_ood_sets(streams, tmp_path):
     per_step = tracking[tracking["set"] == "test"].groupby("step")["loss"].mean()
     np.testing.assert_allclose(per_step.loc[metrics["step"]].to_numpy(), metrics["test_loss"].to_numpy(), rtol=1e-6)
     assert summary["status"] == "completed"
+
+
+def test_concurrent_jobs_claim_different_gpus(tmp_path):
+    import subprocess
+    import sys
+
+    code = ("import sys, time; from scalinglaws.train.hardware import claim_gpu; "
+            f"i, h = claim_gpu(2, {str(tmp_path)!r}, poll_seconds=0.05); print(i, flush=True); time.sleep(float(sys.argv[1]))")
+    first = subprocess.Popen([sys.executable, "-c", code, "3"], stdout=subprocess.PIPE, text=True)
+    assert first.stdout.readline().strip() == "0"
+    second = subprocess.Popen([sys.executable, "-c", code, "3"], stdout=subprocess.PIPE, text=True)
+    assert second.stdout.readline().strip() == "1"
+    third = subprocess.Popen([sys.executable, "-c", code, "0"], stdout=subprocess.PIPE, text=True)
+    first.kill()  # a killed job frees its GPU
+    assert third.stdout.readline().strip() == "0"
+    for proc in (first, second, third):
+        proc.kill()
+        proc.wait()

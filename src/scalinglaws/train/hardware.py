@@ -35,3 +35,32 @@ def peak_flops(name: str, dtype: str) -> float | None:
         if fragment in lowered:
             return peaks.get(dtype)
     return None
+
+
+def claim_gpu(count: int, lock_dir: str | None = None, poll_seconds: float = 5.0):
+    """Claim a GPU index no other training job on this machine holds, for the life of the process.
+
+    Snakemake schedules GPU jobs by a count (``--resources gpu=N``) but does not say which GPU a job
+    gets; each job takes the first index whose lock file it can lock. The lock goes with the process,
+    so a killed job frees its GPU. Returns (index, open lock file: keep a reference to it).
+    """
+    import fcntl
+    import os
+    import sys
+    import tempfile
+    import time
+
+    lock_dir = lock_dir or os.environ.get("SCALINGLAWS_GPU_LOCKS", tempfile.gettempdir())
+    waited = False
+    while True:
+        for index in range(count):
+            handle = open(os.path.join(lock_dir, f"scalinglaws-gpu-{index}.lock"), "a")
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return index, handle
+            except BlockingIOError:
+                handle.close()
+        if not waited:
+            print(f"all {count} GPUs are held by other training jobs; waiting", file=sys.stderr)
+            waited = True
+        time.sleep(poll_seconds)

@@ -27,7 +27,7 @@ from tqdm import tqdm
 from scalinglaws.io import atomic_path, write_json
 from scalinglaws.train.cell import Cell, build_model, model_accounting
 from scalinglaws.train.data import EpochBatches, eval_windows, windows_to_batch
-from scalinglaws.train.hardware import device_name, peak_flops
+from scalinglaws.train.hardware import claim_gpu, device_name, peak_flops
 from scalinglaws.train.model import token_losses
 from scalinglaws.train.noise import NoiseScale, two_half_backward
 from scalinglaws.train.schedule import lr_at
@@ -44,10 +44,21 @@ class Preempted(Exception):
         self.signum = signum
 
 
+_GPU_CLAIM = None  # the lock file of the GPU this process claimed; lives as long as the process
+
+
 def pick_device(requested: str = "auto") -> torch.device:
-    if requested == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(requested)
+    """``auto``: the CPU without CUDA, the only GPU, or a free one of several (see ``claim_gpu``)."""
+    global _GPU_CLAIM
+    if requested != "auto":
+        return torch.device(requested)
+    if not torch.cuda.is_available():
+        return torch.device("cpu")
+    if torch.cuda.device_count() == 1:
+        return torch.device("cuda:0")
+    if _GPU_CLAIM is None:
+        _GPU_CLAIM = claim_gpu(torch.cuda.device_count())
+    return torch.device(f"cuda:{_GPU_CLAIM[0]}")
 
 
 def eval_steps(total_steps: int, every: int) -> set[int]:
