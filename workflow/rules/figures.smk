@@ -1,59 +1,87 @@
 # Figures and tables, one target each. A figure's own module and the shared style are inputs, so
-# editing a plotting function redraws only the figures that use it and retrains nothing.
+# editing a plotting function redraws only the figures that use it and retrains nothing. A figure
+# is built when the studies it needs are configured; a secondary study it can do without (say the
+# data panel of Fig 1) is drawn when present and named as absent in the panel otherwise.
 
 FIGURE_CODE = os.path.join(workflow.basedir, "src/scalinglaws/figures/{}.py")
 STYLE_CODE = os.path.join(workflow.basedir, "src/scalinglaws/figures/style.py")
+RUNS = "results/tables/runs.parquet"
+CURVES = "results/tables/curves.parquet"
+POSITIONS = "results/tables/positions.parquet"
 
-FIGURES = [
-    "results/figures/fig01_summary.png",
-    "results/figures/fig06_embedding.png",
-]
+
+def tracked_run():
+    """The summary of the size study's tracked cell (its tracking.parquet: Figs 8 and 20, right)."""
+    tracked = [cell for cell, spec in CELLS.get("size", {}).items() if spec.get("track")]
+    return {"run_tracked": f"results/runs/size/{tracked[-1]}/summary.json"} if tracked else {}
+
+
+# figure -> (study kinds it needs, its inputs by the name its draw() takes)
+FIGURE_SPECS = {
+    "fig01_summary": ({"size"}, dict(runs=RUNS, curves=CURVES, **fit_inputs("L_N", "L_Cmin", "L_D"))),
+    "fig02_sample_efficiency": ({"size"}, dict(runs=RUNS, curves=CURVES)),
+    "fig03_scaling_contributions": (set(), fit_inputs("N_opt", "B_opt", "S_min_opt")),
+    "fig04_loss_n_d": ({"data"}, dict(runs=RUNS, curves=CURVES, **fit_inputs("L_ND", "L_NS", "B_crit"))),
+    "fig05_shape": ({"shape"}, dict(runs=RUNS, **fit_inputs("L_N"))),
+    "fig06_embedding": ({"size"}, dict(runs=RUNS, **fit_inputs("L_N"))),
+    "fig07_lstm": ({"lstm"}, dict(runs=RUNS, positions=POSITIONS)),
+    "fig08_generalization": ({"size"}, dict(runs=RUNS, **tracked_run())),
+    "fig09_overfitting": ({"data"}, dict(runs=RUNS, **fit_inputs("L_ND", "overfitting"))),
+    "fig10_critical_batch": ({"batch"}, dict(curves=CURVES, batch_critical="results/fits/batch_critical.csv",
+                                             **fit_inputs("B_crit", "B_crit_noise"))),
+    "fig11_compute_steps": ({"size"}, dict(runs=RUNS, curves=CURVES, **fit_inputs("L_NS", "B_crit"))),
+    "fig12_suboptimal": (set(), fit_inputs("L_NS")),
+    "fig13_compute_trends": ({"size"}, dict(runs=RUNS, curves=CURVES, **fit_inputs("L_C", "L_Cmin", "B_crit"))),
+    "fig14_optimal_size_steps": ({"size"}, dict(runs=RUNS, curves=CURVES,
+                                                **fit_inputs("N_opt", "N_vs_C", "S_min_opt", "B_crit"))),
+    "fig15_contradiction": (set(), dict(summary="results/fits/summary.json", **fit_inputs("L_Cmin", "L_D", "D_opt"))),
+    "fig16_early_stopping": ({"data"}, dict(runs=RUNS, curves=CURVES, early_stop="results/fits/early_stop.csv")),
+    "fig17_recurrent": ({"recurrent"}, dict(runs=RUNS)),
+    "fig18_batch_scans": ({"batch"}, dict(runs=RUNS, curves=CURVES, batch_critical="results/fits/batch_critical.csv")),
+    "fig19_sample_efficiency_min": ({"size"}, dict(runs=RUNS, curves=CURVES, **fit_inputs("B_crit"))),
+    "fig20_per_token": ({"size"}, dict(runs=RUNS, positions=POSITIONS, per_token="results/fits/per_token.json",
+                                       **tracked_run())),
+    "fig21_context_positions": ({"size"}, dict(runs=RUNS, positions=POSITIONS)),
+    "fig22_lr_schedule": ({"lr_schedule"}, dict(runs=RUNS, curves=CURVES)),
+    "fig23_log_vs_power": ({"size"}, dict(runs=RUNS, **fit_inputs("L_N", "log_N"))),
+    "fig24_depth_generalization": ({"depth"}, dict(runs=RUNS)),
+}
+FIGURE_NAMES = [name for name, (needs, _) in FIGURE_SPECS.items() if needs <= STUDY_KINDS]
+
+FIGURES = expand("results/figures/{name}.{ext}", name=FIGURE_NAMES, ext=["png", "pdf"])
 TABLES = [
     "results/tables/table1_parameters_flops.csv",
+    *expand("{stem}.{ext}", stem=FIT_TABLES.values(), ext=["csv", "md"]),
     "results/tables/corpus_tokens.csv",
 ]
 
 
-rule fig01_summary:
-    input:
-        runs="results/tables/runs.parquet",
-        curves="results/tables/curves.parquet",
-        fit="results/fits/L_N.json",
-        code=FIGURE_CODE.format("fig01_summary"),
-        style=STYLE_CODE,
-    output:
-        report(
-            multiext("results/figures/fig01_summary", png=".png", pdf=".pdf"),
-            caption="../report/fig01.rst",
-            category="Figures",
-        ),
-    log:
-        "logs/figures/fig01_summary.log",
-    conda:
-        CONDA_ENV
-    shell:
-        "python -m scalinglaws.figures fig01_summary --runs {input.runs} --curves {input.curves} --fit L_N={input.fit} "
-        "--out {output.png} 2> {log}"
+for figure in FIGURE_NAMES:
 
-
-rule fig06_embedding:
-    input:
-        runs="results/tables/runs.parquet",
-        fit="results/fits/L_N.json",
-        code=FIGURE_CODE.format("fig06_embedding"),
-        style=STYLE_CODE,
-    output:
-        report(
-            multiext("results/figures/fig06_embedding", png=".png", pdf=".pdf"),
-            caption="../report/fig06.rst",
-            category="Figures",
-        ),
-    log:
-        "logs/figures/fig06_embedding.log",
-    conda:
-        CONDA_ENV
-    shell:
-        "python -m scalinglaws.figures fig06_embedding --runs {input.runs} --fit L_N={input.fit} --out {output.png} 2> {log}"
+    rule:
+        name:
+            figure
+        input:
+            **FIGURE_SPECS[figure][1],
+            code=FIGURE_CODE.format(figure),
+            style=STYLE_CODE,
+        output:
+            report(
+                multiext(f"results/figures/{figure}", png=".png", pdf=".pdf"),
+                caption=f"../report/{figure}.rst",
+                category="Figures",
+            ),
+        params:
+            figure=figure,
+            inputs=lambda wildcards, input: " ".join(
+                f"--in {name}={path}" for name, path in input.items() if name not in ("code", "style")
+            ),
+        log:
+            f"logs/figures/{figure}.log",
+        conda:
+            CONDA_ENV
+        shell:
+            "python -m scalinglaws.figures {params.figure} {params.inputs} --out {output.png} 2> {log}"
 
 
 rule table1_parameters_flops:

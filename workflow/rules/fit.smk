@@ -1,16 +1,63 @@
-# Fit the paper's laws to the collected runs; every fit is JSON with intervals and provenance.
+# Fit the paper's laws to the collected runs: every fit is JSON with intervals and provenance, and
+# Tables 2-6 put the paper's constants beside ours. Which fits exist follows from the configured
+# studies (scalinglaws.figures.fits.expected_fits), so every output below is known before any job runs.
+from scalinglaws.figures.fits import expected_fits, fit_paths, table_paths
+
+FITS = fit_paths(config)
+FIT_TABLES = table_paths()
+STUDY_KINDS = {spec.get("kind", name) for name, spec in config["studies"].items()}
 
 
-rule fit_L_N:
+def fit_inputs(*laws, basis="non_embedding"):
+    """Named inputs ``fit_<law>`` for the laws of this config among ``laws`` (others are left out)."""
+    return {f"fit_{law}": FITS[f"{basis}/{law}"] for law in laws if f"{basis}/{law}" in FITS}
+
+
+rule fit_suite:
     input:
-        "results/tables/runs.parquet",
+        runs="results/tables/runs.parquet",
+        curves="results/tables/curves.parquet",
+        positions="results/tables/positions.parquet",
     output:
-        "results/fits/L_N.json",
+        fits=list(FITS.values()),
+        summary="results/fits/summary.json",
+        extra=(["results/fits/per_token.json"] if "size" in STUDY_KINDS else [])
+        + (["results/fits/batch_critical.csv"] if "batch" in STUDY_KINDS else [])
+        + (["results/fits/early_stop.csv"] if "data" in STUDY_KINDS else []),
+        table2=report(
+            multiext(FIT_TABLES[2], csv=".csv", md=".md"),
+            caption="../report/table2.rst",
+            category="Tables",
+        ),
+        table3=report(
+            multiext(FIT_TABLES[3], csv=".csv", md=".md"),
+            caption="../report/table3.rst",
+            category="Tables",
+        ),
+        table4=report(
+            multiext(FIT_TABLES[4], csv=".csv", md=".md"),
+            caption="../report/table4.rst",
+            category="Tables",
+        ),
+        table5=report(
+            multiext(FIT_TABLES[5], csv=".csv", md=".md"),
+            caption="../report/table5.rst",
+            category="Tables",
+        ),
+        table6=report(
+            multiext(FIT_TABLES[6], csv=".csv", md=".md"),
+            caption="../report/table6.rst",
+            category="Tables",
+        ),
     params:
+        laws=" ".join(expected_fits(config)),
         n_boot=config["fit"]["bootstrap"],
+        out=subpath(output.summary, parent=True),
+        tables="results/tables",
     log:
-        "logs/fit/L_N.log",
+        "logs/fit/suite.log",
     conda:
         CONDA_ENV
     shell:
-        "python -m scalinglaws.fit L_N --runs {input} --n-boot {params.n_boot} --out {output} 2> {log}"
+        "python -m scalinglaws.figures.fits --runs {input.runs} --curves {input.curves} --positions {input.positions} "
+        "--laws {params.laws} --n-boot {params.n_boot} --out {params.out} --tables {params.tables} 2> {log}"

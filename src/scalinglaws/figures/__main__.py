@@ -1,38 +1,48 @@
-"""``python -m scalinglaws.figures FIGURE``: draw one figure from the run tables and fits."""
+"""``python -m scalinglaws.figures FIGURE --in NAME=PATH ... --out PNG``: draw one figure.
+
+Each ``--in`` is loaded by its extension (parquet and csv as DataFrames, json as a dict) and passed
+to the module's ``draw`` as NAME; a NAME starting with ``run_`` is passed as the path itself (a run
+directory's file, whose neighbours the figure may read). A module lists what it needs in ``INPUTS``
+and what it draws when present in ``OPTIONAL``.
+"""
 
 from __future__ import annotations
 
 import argparse
 import importlib
+from pathlib import Path
 
 import pandas as pd
 
 from scalinglaws.figures.style import save
 from scalinglaws.io import read_json
 
+LOADERS = {".parquet": pd.read_parquet, ".csv": pd.read_csv, ".json": read_json}
+
+
+def load(name: str, path: str):
+    if name.startswith("run_"):
+        return Path(path)
+    return LOADERS[Path(path).suffix](path)
+
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m scalinglaws.figures", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m scalinglaws.figures", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("figure", help="module name under scalinglaws.figures, e.g. fig01_summary")
-    parser.add_argument("--runs", help="results/tables/runs.parquet")
-    parser.add_argument("--curves", help="results/tables/curves.parquet")
-    parser.add_argument("--fit", action="append", default=[], metavar="NAME=PATH",
-                        help="a fit JSON, passed to the figure as fit_NAME (repeatable)")
+    parser.add_argument("--in", dest="inputs", action="append", default=[], metavar="NAME=PATH",
+                        help="an input of the figure (repeatable), e.g. runs=results/tables/runs.parquet")
     parser.add_argument("--out", required=True, help="output PNG; the PDF is written beside it")
     args = parser.parse_args(argv)
     module = importlib.import_module(f"scalinglaws.figures.{args.figure}")
-    loaded = {}
-    if args.runs:
-        loaded["runs"] = pd.read_parquet(args.runs)
-    if args.curves:
-        loaded["curves"] = pd.read_parquet(args.curves)
-    for item in args.fit:
-        name, _, path = item.partition("=")
-        loaded[f"fit_{name}"] = read_json(path)
+    wanted = (*module.INPUTS, *getattr(module, "OPTIONAL", ()))
+    loaded = {name: load(name, path) for name, _, path in (item.partition("=") for item in args.inputs)
+              if name in wanted}
     missing = [name for name in module.INPUTS if name not in loaded]
     if missing:
         parser.error(f"{args.figure} needs {missing}")
-    save(module.draw(**{name: loaded[name] for name in module.INPUTS}), args.out)
+    save(module.draw(**loaded), args.out)
 
 
-main()
+if __name__ == "__main__":
+    main()

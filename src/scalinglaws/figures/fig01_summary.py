@@ -1,60 +1,86 @@
-"""Figure 1: test loss against compute and against non-embedding parameters.
+"""Figure 1: test loss is a power law in compute, dataset size and model size.
 
-Compute panel: every learning curve of the size study against C = 6NBS in PF-days, with the lower
-envelope (the compute-efficient frontier). Parameters panel: the final test loss of each model,
-our L(N) fit and the paper's L = (N / 8.8e13)^-0.076.
+Compute: every learning curve of the size study against C = 6NBS (PF-days, non-embedding), the
+lower envelope, and L(C_min) (ours and the paper's 2.3e8 / 0.050). Dataset size: the early-stopped
+loss of the data study's largest model on each subset, with L(D). Parameters: the final loss of
+each size-study model, with L(N).
 """
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
-from scalinglaws.figures.style import OUR_FIT, OURS, PAPER_FIT, interval, log_grid, panels
+from scalinglaws.figures.style import (OUR_FIT, OURS, PAPER_FIT, evals, fitted, interval, log_grid, lower_envelope,
+                                       note, panels, power, sci, study)
 from scalinglaws.fit import paper
-from scalinglaws.fit.laws import power_law
 
 INPUTS = ("runs", "curves", "fit_L_N")
+OPTIONAL = ("fit_L_Cmin", "fit_L_D")
 
 
-def lower_envelope(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Points of (x, y) that no point with smaller or equal x beats: the frontier, in x order."""
-    order = np.argsort(x, kind="stable")
-    x, y = x[order], y[order]
-    keep = y <= np.minimum.accumulate(y)
-    return x[keep], y[keep]
+def our_label(fit: dict, x: str, scale: str, alpha: str) -> str:
+    p = fit["params"]
+    return f"ours: $L = ({x}/{sci(p[scale])})^{{-\\alpha}}$, $\\alpha$ = {interval(fit, alpha)}"
 
 
-def draw_compute(ax, runs: pd.DataFrame, curves: pd.DataFrame) -> None:
-    size_runs = runs[runs["study"] == "size"]["run_id"]
-    evals = curves[curves["run_id"].isin(size_runs) & curves["test_loss"].notna() & (curves["step"] > 0)]
-    for _, curve in evals.groupby("run_id"):
-        ax.plot(curve["flops_6N"] / paper.PF_DAY, curve["test_loss"], color="C0", alpha=0.35, lw=0.9)
-    x, y = lower_envelope((evals["flops_6N"] / paper.PF_DAY).to_numpy(), evals["test_loss"].to_numpy())
-    ax.plot(x, y, color="k", lw=1.6, label="compute-efficient frontier")
+def draw_compute(ax, runs: pd.DataFrame, curves: pd.DataFrame, fit: dict | None) -> None:
+    points = evals(curves, study(runs, "size")["run_id"])
+    for _, curve in points.groupby("run_id"):
+        ax.plot(curve["flops_6N"] / paper.PF_DAY, curve["test_loss"], color="C0", alpha=0.3, lw=0.9)
+    C = (points["flops_6N"] / paper.PF_DAY).to_numpy()
+    x, y = lower_envelope(C, points["test_loss"].to_numpy())
+    ax.plot(x, y, color="k", lw=1.6, label="lower envelope (compute-efficient frontier)")
+    grid = log_grid(C, pad=1)
+    if fitted(fit):
+        ax.plot(grid, power(grid, fit["params"]["C_c"], fit["params"]["alpha_C"]), **OUR_FIT,
+                label=our_label(fit, "C_{min}", "C_c", "alpha_C"))
+    ax.plot(grid, power(grid, paper.FIG_1["C_min_c"], paper.FIG_1["alpha_C_min"]), color="C1", ls="--", lw=1.5,
+            label="paper: $L = (C_{min}/2.3\\cdot10^{8})^{-0.050}$")
     ax.set(xscale="log", yscale="log", xlabel="Compute (PF-days, non-embedding)", ylabel="Test loss", title="Compute")
     ax.legend()
 
 
+def draw_data(ax, runs: pd.DataFrame, fit: dict | None) -> None:
+    data = study(runs, "data")
+    ax.set(xscale="log", yscale="log", xlabel="Dataset size (tokens)", ylabel="Test loss", title="Dataset size")
+    if data.empty:
+        note(ax, "no data study configured")
+        return
+    largest = data[(data["N"] == data["N"].max()) & data["dataset_tokens"].notna()]
+    ax.scatter(largest["dataset_tokens"], largest["test_loss_best"], s=28, zorder=3,
+               label=f"ours: N = {largest['N'].iloc[0]:.3g}, early-stopped", **OURS)
+    grid = log_grid(largest["dataset_tokens"])
+    if fitted(fit):
+        ax.plot(grid, power(grid, fit["params"]["D_c"], fit["params"]["alpha_D"]), **OUR_FIT,
+                label=our_label(fit, "D", "D_c", "alpha_D"))
+    else:
+        note(ax, "L(D) not fitted (see results/fits/summary.json)")
+    ax.plot(grid, power(grid, paper.FIG_1["D_c"], paper.FIG_1["alpha_D"]), **PAPER_FIT,
+            label="paper: $L = (D/5.4\\cdot10^{13})^{-0.095}$")
+    ax.legend()
+
+
 def draw_parameters(ax, runs: pd.DataFrame, fit: dict) -> None:
-    size = runs[runs["study"] == "size"]
-    used = size["run_id"].isin(fit["provenance"].get("run_ids", size["run_id"]))
+    size = study(runs, "size")
+    used = size["run_id"].isin(fit.get("provenance", {}).get("run_ids", size["run_id"]))
     ax.scatter(size.loc[used, "N"], size.loc[used, "test_loss"], s=28, zorder=3, label="our runs", **OURS)
     if (~used).any():
         ax.scatter(size.loc[~used, "N"], size.loc[~used, "test_loss"], s=28, zorder=3, facecolors="none",
                    edgecolors="C0", label="left out of the fit (1 layer)")
     grid = log_grid(size["N"])
-    law = power_law("N")
-    ax.plot(grid, law.fn({"N": grid}, **fit["params"]), **OUR_FIT,
-            label=f"ours: $(N/{fit['params']['N_c']:.2g})^{{-\\alpha_N}}$, $\\alpha_N$ = {interval(fit, 'alpha_N')}")
-    ax.plot(grid, law.fn({"N": grid}, N_c=paper.TABLE_5["N_c"], alpha_N=paper.TABLE_5["alpha_N"]), **PAPER_FIT,
-            label="paper: $(N/8.8\\cdot10^{13})^{-0.076}$")
+    if fitted(fit):
+        ax.plot(grid, power(grid, fit["params"]["N_c"], fit["params"]["alpha_N"]), **OUR_FIT,
+                label=our_label(fit, "N", "N_c", "alpha_N"))
+    ax.plot(grid, power(grid, paper.FIG_1["N_c"], paper.FIG_1["alpha_N"]), **PAPER_FIT,
+            label="paper: $L = (N/8.8\\cdot10^{13})^{-0.076}$")
     ax.set(xscale="log", yscale="log", xlabel="Parameters (non-embedding)", ylabel="Test loss", title="Parameters")
     ax.legend()
 
 
-def draw(runs: pd.DataFrame, curves: pd.DataFrame, fit_L_N: dict):
-    fig, (ax_c, ax_n) = panels(2, "Figure 1: test loss as a power law in compute and model size")
-    draw_compute(ax_c, runs, curves)
+def draw(runs: pd.DataFrame, curves: pd.DataFrame, fit_L_N: dict, fit_L_Cmin: dict | None = None,
+         fit_L_D: dict | None = None):
+    fig, (ax_c, ax_d, ax_n) = panels(3, "Figure 1: test loss as a power law in compute, data and model size")
+    draw_compute(ax_c, runs, curves, fit_L_Cmin)
+    draw_data(ax_d, runs, fit_L_D)
     draw_parameters(ax_n, runs, fit_L_N)
     return fig

@@ -47,11 +47,94 @@ def interval(fit: dict, name: str, fmt: str = ".3f") -> str:
     return f"{value:{fmt}} [{lo:{fmt}}, {hi:{fmt}}]"
 
 
+def fitted(fit: dict | None) -> bool:
+    """Whether a fit file holds constants (the fit step writes ``not_fitted`` when the runs could not)."""
+    return bool(fit and fit.get("params"))
+
+
+def sci(x: float) -> str:
+    """``2.3e8`` as mathtext ``2.3\\cdot10^{8}``."""
+    exponent = int(np.floor(np.log10(abs(x))))
+    return f"{x / 10**exponent:.2g}\\cdot10^{{{exponent}}}"
+
+
+def study(runs, name: str):
+    """The completed (not diverged) runs of one study."""
+    keep = runs["study"] == name
+    if "status" in runs:
+        keep &= runs["status"] != "diverged"
+    return runs[keep]
+
+
+def evals(curves, run_ids, loss: str = "test_loss"):
+    """The evaluation rows (loss logged, step > 0) of the given runs."""
+    return curves[curves["run_id"].isin(run_ids) & curves[loss].notna() & (curves["step"] > 0)]
+
+
+def note(ax, text: str) -> None:
+    """Say in the panel why it is (partly) empty."""
+    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", fontsize=8, color="0.3", wrap=True,
+            bbox=dict(boxstyle="round", fc="white", ec="0.7"))
+
+
+def colorbar(ax, values, label: str, cmap: str = "viridis", log: bool = True):
+    """A colour bar beside ``ax`` for lines coloured by ``values``; returns value -> colour."""
+    values = np.asarray(values, dtype=float)
+    norm = (matplotlib.colors.LogNorm if log else matplotlib.colors.Normalize)(values.min(), max(values.max(), values.min() * 1.01))
+    cmap = plt.get_cmap(cmap)
+    ax.figure.colorbar(matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, label=label)
+    return lambda value: cmap(norm(value))
+
+
+def plain_short_log_axes(fig) -> None:
+    """Log axes spanning under two decades (losses) get plain tick labels: 3, 4, 5 rather than 3x10^0."""
+    plain = matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:.3g}")
+    for ax in fig.axes:
+        for axis, scale, (lo, hi) in ((ax.xaxis, ax.get_xscale(), ax.get_xlim()), (ax.yaxis, ax.get_yscale(), ax.get_ylim())):
+            if scale == "log" and 0 < lo and max(hi, lo) < 1e3 and max(hi, lo) / min(hi, lo) < 100:
+                axis.set_major_formatter(plain)
+                axis.set_minor_formatter(plain if max(hi, lo) / min(hi, lo) < 4 else matplotlib.ticker.NullFormatter())
+
+
 def save(fig, out_png: str | Path) -> None:
     """Write ``out_png`` and the PDF beside it, atomically."""
     out_png = Path(out_png)
+    plain_short_log_axes(fig)
     fig.tight_layout()
     for path in (out_png, out_png.with_suffix(".pdf")):
         with atomic_path(path) as tmp:
             fig.savefig(tmp, format=path.suffix[1:], bbox_inches="tight")
     plt.close(fig)
+
+
+def bcrit(fit_B_crit: dict | None) -> dict | None:
+    """Our B_crit(L) constants when the batch study fitted them, else None (the paper's Table 5)."""
+    return {k: fit_B_crit["params"][k] for k in ("B_star", "alpha_B")} if fitted(fit_B_crit) else None
+
+
+def adjusted(runs, curves, fit_B_crit: dict | None = None, min_layers: int = 2):
+    """The size study's curves (models of at least ``min_layers`` layers) with C, C_min, S_min, E_min
+    (PF-days, Eqs 5.4-5.5), as the fit step computes them."""
+    from scalinglaws.fit.compute import adjusted_curves
+
+    size = study(runs, "size")
+    size = size[size["n_layer"] >= min_layers]
+    return adjusted_curves(curves[curves["run_id"].isin(size["run_id"])], size, bcrit=bcrit(fit_B_crit))
+
+
+def power(x, scale, alpha):
+    """The single-variable law L = (scale/x)^alpha."""
+    return (scale / np.asarray(x, dtype=float)) ** alpha
+
+
+def lower_envelope(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Points of (x, y) that no point with smaller or equal x beats: the frontier, in x order."""
+    order = np.argsort(x, kind="stable")
+    x, y = x[order], y[order]
+    keep = y <= np.minimum.accumulate(y)
+    return x[keep], y[keep]
+
+
+def set_label(name: str) -> str:
+    """An evaluation set's legend label: ``test`` is the training distribution's held-out split."""
+    return "Training distribution (test)" if name == "test" else name.replace("_", " ").title()

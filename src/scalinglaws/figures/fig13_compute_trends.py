@@ -1,0 +1,42 @@
+"""Figure 13: the empirical compute trend L(C) against the batch-adjusted L(C_min).
+
+The size study's learning curves (models of 2 or more layers, as in the paper's fits) against the
+fixed-batch compute C = 6NBS and against C_min = C/(1 + B/B_crit(L)) (Eq 5.5), with the lower
+envelope of each, our fits of L(C) and L(C_min) and the paper's Fig 13 legend laws.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from scalinglaws.figures.style import adjusted, fitted, interval, log_grid, panels, power, sci
+from scalinglaws.fit import compute, paper
+
+INPUTS = ("runs", "curves")
+OPTIONAL = ("fit_L_C", "fit_L_Cmin", "fit_B_crit")
+SERIES = (("C", "C0", "fit_L_C", "C_c", "alpha_C", "$L = (C/2.0\\cdot10^{7})^{-0.057}$"),
+          ("C_min", "C1", "fit_L_Cmin", "C_min_c", "alpha_C_min", "$L = (C_{min}/2.3\\cdot10^{8})^{-0.050}$"))
+
+
+def draw(runs: pd.DataFrame, curves: pd.DataFrame, fit_L_C: dict | None = None, fit_L_Cmin: dict | None = None,
+         fit_B_crit: dict | None = None):
+    adj = adjusted(runs, curves, fit_B_crit)
+    fits = {"fit_L_C": fit_L_C, "fit_L_Cmin": fit_L_Cmin}
+    fig, (ax,) = panels(1, "Figure 13: empirical and batch-adjusted compute trends")
+    fig.set_size_inches(6.8, 4.8)
+    for x, color, key, paper_scale, paper_alpha, paper_label in SERIES:
+        for _, c in adj.sort_values(x).groupby("run_id"):
+            ax.plot(c[x], c["test_loss"], color=color, alpha=0.2, lw=0.8)
+        env = compute.envelope(adj, x, drop_smallest=False)
+        ax.plot(env[x], env["L"], color=color, lw=2, label=f"lower envelope of L({x})")
+        grid = log_grid(adj[x], pad=1)
+        fit = fits[key]
+        if fitted(fit):
+            ax.plot(grid, power(grid, fit["params"]["C_c"], fit["params"]["alpha_C"]), color=color, ls="-.", lw=1.5,
+                    label=f"ours: $L = ({x.replace('_min', '_{min}')}/{sci(fit['params']['C_c'])})^{{-\\alpha}}$, "
+                          f"$\\alpha$ = {interval(fit, 'alpha_C')}")
+        ax.plot(grid, power(grid, paper.FIG_13[paper_scale], paper.FIG_13[paper_alpha]), color=color, ls="--",
+                lw=1.2, alpha=0.8, label=f"paper: {paper_label}")
+    ax.set(xscale="log", yscale="log", xlabel="Compute (PF-days, non-embedding)", ylabel="Test loss")
+    ax.legend(fontsize=7)
+    return fig

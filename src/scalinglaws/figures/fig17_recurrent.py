@@ -1,0 +1,29 @@
+"""Figure 17: recurrent (universal) Transformers, whose block stack is reused k times.
+
+Final test loss of the recurrent study (one line per reuse factor) and of the size study's
+non-recurrent models, against the non-embedding parameters counted with reuse (N x k, left; a
+proxy for compute) and without it (unique parameters, right).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from scalinglaws.figures.style import panels, study
+
+INPUTS = ("runs",)
+
+
+def draw(runs: pd.DataFrame):
+    recurrent, size = study(runs, "recurrent"), study(runs, "size").sort_values("N")
+    fig, (left, right) = panels(2, "Figure 17: universal transformers")
+    for ax, x, xlabel in ((left, "N_with_reuse", "Parameters, including reuse (non-embedding)"),
+                          (right, "N", "Parameters (non-embedding)")):
+        for i, (k, group) in enumerate(recurrent.groupby("reuse")):
+            group = group.sort_values(x)
+            ax.plot(group[x], group["test_loss"], marker="o", color=f"C{i}", label=f"{k}x reuse")
+        if not size.empty:
+            ax.plot(size["N"], size["test_loss"], marker="s", color="k", lw=1.4, label="non-recurrent models")
+        ax.set(xscale="log", yscale="log", xlabel=xlabel, ylabel="Test loss")
+        ax.legend()
+    return fig

@@ -1,0 +1,121 @@
+"""Every figure drawn from the synthetic study: its panels have their series, data and log axes."""
+
+from __future__ import annotations
+
+import importlib
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from scalinglaws.figures.__main__ import load, main
+
+FIGURES = [
+    "fig01_summary", "fig02_sample_efficiency", "fig03_scaling_contributions", "fig04_loss_n_d", "fig05_shape",
+    "fig06_embedding", "fig07_lstm", "fig08_generalization", "fig09_overfitting", "fig10_critical_batch",
+    "fig11_compute_steps", "fig12_suboptimal", "fig13_compute_trends", "fig14_optimal_size_steps",
+    "fig15_contradiction", "fig16_early_stopping", "fig17_recurrent", "fig18_batch_scans",
+    "fig19_sample_efficiency_min", "fig20_per_token", "fig21_context_positions", "fig22_lr_schedule",
+    "fig23_log_vs_power", "fig24_depth_generalization",
+]
+
+# figure -> per panel: (x log, y log, legend labels that must appear (substrings), least lines + collections)
+EXPECT = {
+    "fig01_summary": [(True, True, ["envelope", "ours", "paper"], 5), (True, True, ["ours", "paper"], 3),
+                      (True, True, ["ours", "paper", "our runs"], 3)],
+    "fig02_sample_efficiency": [(True, True, ["params"], 5), (True, True, ["frontier"], 6)],
+    "fig03_scaling_contributions": [(True, True, ["Model size, paper", "Model size, ours", "Batch size, ours",
+                                                  "Serial steps, ours"], 6)],
+    "fig04_loss_n_d": [(True, True, ["N = ", "ours", "paper"], 9), (True, True, ["ours"], 8)],
+    "fig05_shape": [(True, False, ["N ≈"], 2), (True, False, ["N ≈"], 2), (True, False, ["d_{model}"], 2)],
+    "fig06_embedding": [(True, True, ["layers"], 2), (True, True, ["L(N) fit"], 3)],
+    "fig07_lstm": [(True, True, ["Transformers", "LSTMs, 1 layer", "LSTMs, 2 layers", "LSTMs, 4 layers"], 4),
+                   (True, False, ["LSTM", "Transformer"], 4)],
+    "fig08_generalization": [(True, True, ["Training distribution (test)", "Books", "Wikipedia"], 3),
+                             (False, False, ["Books at convergence", "Wikipedia at convergence"], 3)],
+    "fig09_overfitting": [(True, True, ["all data", "ours"], 8), (True, False, ["ours", "paper"], 5)],
+    "fig10_critical_batch": [(True, True, ["noise scale", "empirical", "ours (scans)", "ours (noise scale)", "paper"], 5)],
+    "fig11_compute_steps": [(True, True, ["our runs", "ours"], 8), (True, True, ["our runs", "ours"], 8)],
+    "fig12_suboptimal": [(True, True, ["paper", "ours", "0.6x-2.2x"], 2), (True, False, ["paper", "ours"], 2)],
+    "fig13_compute_trends": [(True, True, ["envelope of L(C)", "envelope of L(C_min)", "ours", "paper"], 8)],
+    "fig14_optimal_size_steps": [(True, True, ["frontier N", "ours", "paper"], 6), (True, True, ["S_{min}", "ours", "paper"], 4)],
+    "fig15_contradiction": [(True, True, ["paper: $L(C_{min})$", "ours: $L(C_{min})$", "ours: $L(D(C_{min}))$"], 4)],
+    "fig16_early_stopping": [(True, True, ["lower bound"], 2), (True, True, ["test loss", "train loss"], 6)],
+    "fig17_recurrent": [(True, True, ["2x reuse", "4x reuse", "non-recurrent"], 3), (True, True, ["2x reuse"], 3)],
+    "fig18_batch_scans": [(True, True, ["one run per batch size", "Eq 5.1"], 8)],
+    "fig19_sample_efficiency_min": [(True, True, [], 3), (True, True, [], 3)],
+    "fig20_per_token": [(True, False, ["paper", "T^{-c}"], 8), (True, True, [], 0)],
+    "fig21_context_positions": [(True, True, ["Token 1/64", "Token 64/64", "Token 8/8"], 10)],
+    "fig22_lr_schedule": [(False, False, ["cosine", "linear", "constant"], 3), (False, False, ["cosine"], 3)],
+    "fig23_log_vs_power": [(True, True, ["ours: $(N", "ours: $-k", "paper: $(N", "paper: $-0.25"], 5)],
+    "fig24_depth_generalization": [(True, True, ["Books", "Wikipedia", "(train)", "(test)"], 4)],
+}
+
+
+def paths(root) -> dict[str, str]:
+    """Every input a figure may take, by the name its draw() uses, as figures.smk passes them."""
+    out = {name: root / f"{name}.parquet" for name in ("runs", "curves", "positions")}
+    out |= {f"fit_{p.stem}": p for p in (root / "fits" / "non_embedding").glob("*.json")}
+    out |= {name: root / "fits" / f"{name}.csv" for name in ("batch_critical", "early_stop")}
+    out |= {name: root / "fits" / f"{name}.json" for name in ("summary", "per_token")}
+    return {k: str(v) for k, v in out.items()}
+
+
+def draw(name: str, root):
+    module = importlib.import_module(f"scalinglaws.figures.{name}")
+    available = paths(root)
+    wanted = [n for n in (*module.INPUTS, *getattr(module, "OPTIONAL", ())) if n in available]
+    return module.draw(**{n: load(n, available[n]) for n in wanted})
+
+
+def test_every_figure_has_a_test():
+    assert sorted(EXPECT) == FIGURES
+
+
+@pytest.mark.parametrize("name", FIGURES)
+def test_figure_has_its_series(name, results):
+    fig = draw(name, results)
+    axes = [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
+    try:
+        assert len(axes) == len(EXPECT[name]), [ax.get_title() for ax in axes]
+        for ax, (xlog, ylog, labels, n_artists) in zip(axes, EXPECT[name]):
+            assert (ax.get_xscale() == "log") == xlog and (ax.get_yscale() == "log") == ylog, ax.get_title()
+            legend = [t.get_text() for t in ax.get_legend().get_texts()] if ax.get_legend() else []
+            for label in labels:
+                assert any(label in text for text in legend), (label, legend)
+            artists = [a for a in [*ax.lines, *ax.collections] if _has_data(a)]
+            assert len(artists) >= n_artists, (ax.get_title(), len(artists))
+    finally:
+        plt.close(fig)
+
+
+def _has_data(artist) -> bool:
+    data = artist.get_xydata() if hasattr(artist, "get_xydata") else artist.get_offsets()
+    data = np.asarray(data, dtype=float)
+    return data.size > 0 and np.isfinite(data).any()
+
+
+def test_cli_writes_png_and_pdf(results, tmp_path):
+    available = paths(results)
+    main(["fig23_log_vs_power", *(f"--in={n}={available[n]}" for n in ("runs", "fit_L_N", "fit_log_N")),
+          "--out", str(tmp_path / "fig23.png")])
+    assert (tmp_path / "fig23.png").stat().st_size > 10_000 and (tmp_path / "fig23.pdf").stat().st_size > 5_000
+
+
+def test_missing_study_is_named_not_drawn(results):
+    runs = load("runs", paths(results)["runs"])
+    module = importlib.import_module("scalinglaws.figures.fig01_summary")
+    fig = module.draw(runs[runs["study"] != "data"], load("curves", paths(results)["curves"]),
+                      load("fit_L_N", paths(results)["fit_L_N"]))
+    assert any("no data study" in t.get_text() for t in fig.axes[1].texts)
+    plt.close(fig)
+
+
+def test_not_fitted_law_is_left_out(results):
+    runs = load("runs", paths(results)["runs"])
+    module = importlib.import_module("scalinglaws.figures.fig23_log_vs_power")
+    empty = {"law": "L_N", "params": {}, "intervals": {}, "not_fitted": "too few runs"}
+    fig = module.draw(runs, empty, empty)
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert not any(label.startswith("ours") for label in labels) and any(label.startswith("paper") for label in labels)
+    plt.close(fig)
