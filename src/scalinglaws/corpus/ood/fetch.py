@@ -59,7 +59,7 @@ def _require(tool: str, purpose: str) -> None:
 
 def debian_package(name: str, cache: str | Path) -> Artefact:
     """Download Debian package ``name`` (current version in the apt lists) and unpack it."""
-    home = Path(cache) / "ood" / "deb" / name
+    home = Path(cache).resolve() / "ood" / "deb" / name  # absolute: the tools run with cwd inside it
     meta = home / "artefact.json"
     with _locked(home.parent / f".{name}.lock"):
         if not meta.exists():
@@ -92,7 +92,7 @@ def pypi_artefact(cache: str | Path, requirement: str, *pip_args: str) -> Artefa
     same bytes.
     """
     slug = re.sub(r"[^A-Za-z0-9._-]+", "_", requirement)
-    home = Path(cache) / "ood" / "pypi" / slug
+    home = Path(cache).resolve() / "ood" / "pypi" / slug
     meta = home / "artefact.json"
     with _locked(home.parent / f".{slug}.lock"):
         if not meta.exists():
