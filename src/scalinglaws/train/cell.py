@@ -54,6 +54,7 @@ class Cell:
     track: bool = False  # log per-position and out-of-distribution losses at every evaluation
     eval_batches: int = 16
     threads: int = 2
+    processes: int = 1  # data-parallel processes (torchrun); one GPU each on a GPU machine
     precision: str = "bf16"  # on GPU; CPU always runs fp32
     compile: str = "auto"  # "auto" compiles on GPU for models above 1e6 parameters
     extra: dict = field(default_factory=dict)  # free-form labels carried into the summary
@@ -74,7 +75,7 @@ class Cell:
 
     def fingerprint(self) -> str:
         """Hash of every setting except the ones that do not change the result."""
-        settings = {k: v for k, v in self.to_dict().items() if k not in ("threads", "extra")}
+        settings = {k: v for k, v in self.to_dict().items() if k not in ("threads", "processes", "extra")}
         return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
 
     def usable_tokens(self, available: int) -> int | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from scalinglaws.tokenize.shards import open_shard
@@ -25,6 +26,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
     cell = Cell.from_dict(json.loads(args.cell_json))
+    if cell.processes > 1 and "WORLD_SIZE" not in os.environ:
+        # data parallel: start again under torchrun, one process per GPU (or per CPU share with gloo)
+        os.execv(sys.executable, [sys.executable, "-m", "torch.distributed.run", "--standalone",
+                                  f"--nproc_per_node={cell.processes}", "-m", "scalinglaws.train",
+                                  *(argv if argv is not None else sys.argv[1:])])
     train, test = open_shard(args.train_shard), open_shard(args.test_shard)
     if train.meta["tokenizer_sha256"] != test.meta["tokenizer_sha256"]:
         raise SystemExit(f"{args.train_shard} and {args.test_shard} were encoded with different tokenizers")

@@ -27,6 +27,7 @@ from tqdm import tqdm
 from scalinglaws.io import atomic_path, write_json
 from scalinglaws.train.cell import Cell, build_model, model_accounting
 from scalinglaws.train.data import EpochBatches, eval_windows, windows_to_batch
+from scalinglaws.train.distributed import Ranks
 from scalinglaws.train.hardware import claim_gpu, device_name, peak_flops
 from scalinglaws.train.model import token_losses
 from scalinglaws.train.noise import NoiseScale, two_half_backward
@@ -111,6 +112,12 @@ def train_cell(cell: Cell, train_tokens: np.ndarray, test_tokens: np.ndarray, vo
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     resume_path = out_dir / "resume.pt"
+    ranks = Ranks.from_env()
+    if ranks.world > 1:
+        if cell.batch_size % ranks.world or cell.noise_scale_every:
+            raise ValueError(f"cell {cell.cell_id}: data parallelism over {ranks.world} processes needs a batch_size "
+                             "divisible by it and no noise_scale_every")
+        device = f"cuda:{ranks.local_rank}" if torch.cuda.is_available() else "cpu"
     dev = pick_device(device)
     if dev.type == "cpu":
         torch.set_num_threads(cell.threads)
@@ -128,7 +135,7 @@ def train_cell(cell: Cell, train_tokens: np.ndarray, test_tokens: np.ndarray, vo
     to_eval = eval_steps(total_steps, cell.eval_every)
     optimizer = _optimizer(model, cell, dev)
     autocast = _autocast(dev, cell.precision)
-    step_model = torch.compile(model) if cell.wants_compile(dev, accounting["N"]) else model
+    step_model = ranks.wrap(torch.compile(model) if cell.wants_compile(dev, accounting["N"]) else model, dev)
     tokens_per_step = cell.batch_size * cell.n_ctx
 
     state = {"step": 0, "rows": [], "best": (math.inf, 0), "best_weights": None, "bad_evals": 0,
@@ -147,6 +154,8 @@ def train_cell(cell: Cell, train_tokens: np.ndarray, test_tokens: np.ndarray, vo
     params = [p for p in model.parameters() if p.requires_grad]
 
     def save_resume() -> None:
+        if not ranks.main:
+            return
         with atomic_path(resume_path) as tmp:
             torch.save({"cell_id": cell.fingerprint(), "model": model.state_dict(), "optimizer": optimizer.state_dict(),
                         "rng": torch.get_rng_state(), "state": state}, tmp)
@@ -176,7 +185,7 @@ def train_cell(cell: Cell, train_tokens: np.ndarray, test_tokens: np.ndarray, vo
     try:
         if state["step"] == 0 and not state["rows"]:
             state["rows"].append(row(0, 0.0, math.nan, run_eval()))
-        bar = tqdm(total=total_steps, initial=state["step"], desc=cell.cell_id, disable=not progress, file=sys.stderr,
+        bar = tqdm(total=total_steps, initial=state["step"], desc=cell.cell_id, disable=not (progress and ranks.main), file=sys.stderr,
                    mininterval=2.0, unit="step")
         model.train()
         while state["step"] < total_steps and state["status"] == "running":
@@ -186,7 +195,7 @@ def train_cell(cell: Cell, train_tokens: np.ndarray, test_tokens: np.ndarray, vo
             for group in optimizer.param_groups:
                 group["lr"] = lr
             t0 = time.perf_counter()
-            x, y = (t.to(dev, non_blocking=True) for t in batches.batch(step))
+            x, y = (ranks.shard(t).to(dev, non_blocking=True) for t in batches.batch(step))
             measure_noise = cell.noise_scale_every and step % cell.noise_scale_every == 0 and cell.batch_size >= 2
             if measure_noise:
                 loss, small_sq, big_sq = two_half_backward(step_model, params, x, y, token_losses, autocast)
@@ -201,7 +210,7 @@ def train_cell(cell: Cell, train_tokens: np.ndarray, test_tokens: np.ndarray, vo
             if cell.grad_clip > 0:
                 torch.nn.utils.clip_grad_norm_(model.parameters(), cell.grad_clip)
             optimizer.step()
-            train_loss = loss.item()  # synchronises the device, so the timing below is honest
+            train_loss = ranks.mean(loss.item())  # synchronises the device, so the timing below is honest
             state["train_seconds"] += time.perf_counter() - t0
             state["step"] = step = step + 1
             if not math.isfinite(train_loss):
@@ -224,11 +233,15 @@ def train_cell(cell: Cell, train_tokens: np.ndarray, test_tokens: np.ndarray, vo
     finally:
         for s, handler in handlers.items():
             signal.signal(s, handler)
+        ranks.close()
 
     if state["status"] == "running":
         state["status"] = "completed"
     summary = _summarise(cell, accounting, state, batches, peak_lr, total_steps, warmup, dev, tokens_per_step)
     summary["vocab_size"] = vocab_size
+    summary["processes"] = ranks.world
+    if not ranks.main:
+        return summary
     weights = state["best_weights"] if cell.patience and state["best_weights"] is not None else model.state_dict()
     with atomic_path(out_dir / "model.pt") as tmp:
         torch.save({k: v.detach().cpu() for k, v in weights.items()}, tmp)
