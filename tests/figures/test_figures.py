@@ -8,16 +8,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from scalinglaws.figures.__main__ import load, main
+from figure_data import FIGURES
 
-FIGURES = [
-    "fig01_summary", "fig02_sample_efficiency", "fig03_scaling_contributions", "fig04_loss_n_d", "fig05_shape",
-    "fig06_embedding", "fig07_lstm", "fig08_generalization", "fig09_overfitting", "fig10_critical_batch",
-    "fig11_compute_steps", "fig12_suboptimal", "fig13_compute_trends", "fig14_optimal_size_steps",
-    "fig15_contradiction", "fig16_early_stopping", "fig17_recurrent", "fig18_batch_scans",
-    "fig19_sample_efficiency_min", "fig20_per_token", "fig21_context_positions", "fig22_lr_schedule",
-    "fig23_log_vs_power", "fig24_depth_generalization",
-]
+from scalinglaws.figures.__main__ import load, main
 
 # figure -> per panel: (x log, y log, legend labels that must appear (substrings), least lines + collections)
 EXPECT = {
