@@ -72,9 +72,9 @@ def test_concurrent_jobs_claim_different_gpus(tmp_path):
 
     code = ("import sys, time; from scalinglaws.train.hardware import claim_gpu; "
             f"i, h = claim_gpu(2, {str(tmp_path)!r}, poll_seconds=0.05); print(i, flush=True); time.sleep(float(sys.argv[1]))")
-    first = subprocess.Popen([sys.executable, "-c", code, "3"], stdout=subprocess.PIPE, text=True)
+    first = subprocess.Popen([sys.executable, "-c", code, "60"], stdout=subprocess.PIPE, text=True)
     assert first.stdout.readline().strip() == "0"
-    second = subprocess.Popen([sys.executable, "-c", code, "3"], stdout=subprocess.PIPE, text=True)
+    second = subprocess.Popen([sys.executable, "-c", code, "60"], stdout=subprocess.PIPE, text=True)
     assert second.stdout.readline().strip() == "1"
     third = subprocess.Popen([sys.executable, "-c", code, "0"], stdout=subprocess.PIPE, text=True)
     first.kill()  # a killed job frees its GPU
@@ -82,3 +82,10 @@ def test_concurrent_jobs_claim_different_gpus(tmp_path):
     for proc in (first, second, third):
         proc.kill()
         proc.wait()
+
+
+def test_slots_let_several_cells_share_a_gpu(tmp_path):
+    from scalinglaws.train.hardware import claim_gpu
+
+    held = [claim_gpu(2, str(tmp_path), poll_seconds=0.01, per_gpu=2) for _ in range(4)]
+    assert [index for index, _ in held] == [0, 1, 0, 1]  # first slots of every GPU, then second slots

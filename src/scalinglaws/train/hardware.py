@@ -37,12 +37,14 @@ def peak_flops(name: str, dtype: str) -> float | None:
     return None
 
 
-def claim_gpu(count: int, lock_dir: str | None = None, poll_seconds: float = 5.0):
-    """Claim a GPU index no other training job on this machine holds, for the life of the process.
+def claim_gpu(count: int, lock_dir: str | None = None, poll_seconds: float = 5.0, per_gpu: int | None = None):
+    """Claim a GPU slot no other training job on this machine holds, for the life of the process.
 
     Snakemake schedules GPU jobs by a count (``--resources gpu=N``) but does not say which GPU a job
-    gets; each job takes the first index whose lock file it can lock. The lock goes with the process,
-    so a killed job frees its GPU. Returns (index, open lock file: keep a reference to it).
+    gets. Each GPU has ``per_gpu`` slots (``SCALINGLAWS_CELLS_PER_GPU``, default 1), so several tiny
+    cells can share one GPU; a job takes the first free slot, filling every GPU's first slot before
+    any second one. The lock goes with the process, so a killed job frees its slot.
+    Returns (GPU index, open lock file: keep a reference to it).
     """
     import fcntl
     import os
@@ -51,16 +53,18 @@ def claim_gpu(count: int, lock_dir: str | None = None, poll_seconds: float = 5.0
     import time
 
     lock_dir = lock_dir or os.environ.get("SCALINGLAWS_GPU_LOCKS", tempfile.gettempdir())
+    per_gpu = per_gpu or int(os.environ.get("SCALINGLAWS_CELLS_PER_GPU", "1"))
     waited = False
     while True:
-        for index in range(count):
-            handle = open(os.path.join(lock_dir, f"scalinglaws-gpu-{index}.lock"), "a")
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return index, handle
-            except BlockingIOError:
-                handle.close()
+        for slot in range(per_gpu):
+            for index in range(count):
+                handle = open(os.path.join(lock_dir, f"scalinglaws-gpu-{index}-slot-{slot}.lock"), "a")
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    return index, handle
+                except BlockingIOError:
+                    handle.close()
         if not waited:
-            print(f"all {count} GPUs are held by other training jobs; waiting", file=sys.stderr)
+            print(f"all {count} x {per_gpu} GPU slots are held by other training jobs; waiting", file=sys.stderr)
             waited = True
         time.sleep(poll_seconds)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import math
+import os
 import signal
 import sys
 import time
@@ -55,7 +56,7 @@ def pick_device(requested: str = "auto") -> torch.device:
         return torch.device(requested)
     if not torch.cuda.is_available():
         return torch.device("cpu")
-    if torch.cuda.device_count() == 1:
+    if torch.cuda.device_count() == 1 and int(os.environ.get("SCALINGLAWS_CELLS_PER_GPU", "1")) == 1:
         return torch.device("cuda:0")
     if _GPU_CLAIM is None:
         _GPU_CLAIM = claim_gpu(torch.cuda.device_count())
