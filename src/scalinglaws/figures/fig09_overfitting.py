@@ -2,7 +2,8 @@
 
 Left: test loss against N, one line per dataset size, with our L(N, D) fit (Eq 1.5). Right: the
 overfitting L/L(N, D=inf) - 1 against N^(alpha_N/alpha_D)/D, with our Eq 4.3 fit (solid) and the
-paper's Table 2 law (dashed); L(N, inf) is the same model's full-data run.
+paper's Table 2 law (dashed); L(N, inf) is the same model's unlimited-data run where the grid has one
+(dataset_tokens missing), else our L(N, D) fit at D = inf, as in the fit.
 """
 
 from __future__ import annotations
@@ -38,10 +39,14 @@ def draw(runs: pd.DataFrame, fit_L_ND: dict, fit_overfitting: dict | None = None
     left.set(xscale="log", yscale="log", xlabel="Params (non-embedding)", ylabel="Test loss (early-stopped)",
              title="Data size bottleneck")
     left.legend(title="Data size")
-    full = data[~np.isfinite(data["D"])].groupby("N")["test_loss_best"].min()
-    limited = finite.assign(L_inf=finite["N"].map(full)).dropna(subset=["L_inf"])
     ratio = (fit_L_ND["params"]["alpha_N"] / fit_L_ND["params"]["alpha_D"] if fitted(fit_L_ND)
              else paper.TABLE_2["alpha_N"] / paper.TABLE_2["alpha_D"])
+    # L(N, inf): the same model's unlimited-data run, else the L(N, D) fit at D = inf (as the overfitting fit)
+    full = data[~np.isfinite(data["D"])].groupby("N")["test_loss_best"].min()
+    L_inf = finite["N"].map(full)
+    if fitted(fit_L_ND):
+        L_inf = L_inf.fillna((fit_L_ND["params"]["N_c"] / finite["N"]) ** fit_L_ND["params"]["alpha_N"])
+    limited = finite.assign(L_inf=L_inf).dropna(subset=["L_inf"])
     limited = limited.assign(x=limited["N"] ** ratio / limited["D"], dL=limited["test_loss_best"] / limited["L_inf"] - 1)
     for D, group in limited.groupby("D"):
         right.scatter(group["x"], group["dL"], color=color(D), s=22, zorder=3, label=dataset_label(D))

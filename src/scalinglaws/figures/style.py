@@ -87,13 +87,16 @@ def colorbar(ax, values, label: str, cmap: str = "viridis", log: bool = True):
 
 
 def plain_short_log_axes(fig) -> None:
-    """Log axes spanning under two decades (losses) get plain tick labels: 3, 4, 5 rather than 3x10^0."""
+    """Log axes of losses (under 1000, under two decades) get plain tick labels: 3, 4, 5 rather than
+    3x10^0, minor ticks included (only 2, 3 and 5 per decade when the axis spans more than 4x)."""
     plain = matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:.3g}")
+    sparse = matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:.3g}" if f"{v:.1e}"[0] in "235" else "")
     for ax in fig.axes:
         for axis, scale, (lo, hi) in ((ax.xaxis, ax.get_xscale(), ax.get_xlim()), (ax.yaxis, ax.get_yscale(), ax.get_ylim())):
-            if scale == "log" and 0 < lo and max(hi, lo) < 1e3 and max(hi, lo) / min(hi, lo) < 100:
+            lo, hi = min(lo, hi), max(lo, hi)
+            if scale == "log" and 0 < lo and hi < 1e3 and hi / lo < 100:
                 axis.set_major_formatter(plain)
-                axis.set_minor_formatter(plain if max(hi, lo) / min(hi, lo) < 4 else matplotlib.ticker.NullFormatter())
+                axis.set_minor_formatter(plain if hi / lo < 4 else sparse)
 
 
 def save(fig, out_png: str | Path) -> None:
