@@ -33,7 +33,7 @@ SETUP = REPO / "workflow/scripts/slurm_localhost_setup.sh"
 TEARDOWN = REPO / "workflow/scripts/slurm_localhost_teardown.sh"
 SNAKEMAKE = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "--configfile", *CONFIGS]
 CANCELLED_CELL = "L6_d64"  # the slow cell of micro_slurm.yaml
-TIMEOUT_S = 600
+TIMEOUT_S = 1200  # per snakemake run; about 5 min on an idle 2-core machine
 
 
 def _why_not() -> str | None:
@@ -135,6 +135,7 @@ def runs(cluster, tmp_path_factory):
             while not (run_dir / "resume.pt").exists() and time.monotonic() < deadline:
                 time.sleep(0.1)
             cancel["resume_pt"] = (run_dir / "resume.pt").exists()
+            time.sleep(1)  # the "preempted" line follows the save; the retry needs many seconds to start
             cancel["cancelled_log"] = train_log.read_text(errors="replace")
             slurm_rc, local_rc = slurm.wait(TIMEOUT_S), local.wait(TIMEOUT_S)
         finally:
