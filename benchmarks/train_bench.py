@@ -3,8 +3,8 @@
 Both train the same model on the same batches for the same number of steps: the minimal loop is
 forward, cross-entropy, backward, AdamW step, nothing else; ours is ``train_cell`` with everything
 it does per step (schedule, gradient clipping, loss bookkeeping, resume-point checks, progress).
-Ours counts only its training steps (its evaluations are timed separately and excluded), so the
-ratio is the cost of the loop itself. The two alternate for ``--repeats`` rounds on the same cores.
+Ours counts only its training steps (its evaluations are excluded), so the ratio is the cost of the
+loop itself; both leave out the first WARM_STEPS steps (warm-up). The two alternate for ``--repeats`` rounds on the same cores.
 
     .venv/bin/python benchmarks/train_bench.py [--threads 2] [--steps 150]
 """
@@ -22,7 +22,7 @@ import torch.nn.functional as F
 
 from scalinglaws.train.cell import Cell, build_model
 from scalinglaws.train.data import EpochBatches
-from scalinglaws.train.loop import train_cell
+from scalinglaws.train.loop import WARM_STEPS, train_cell
 
 SHAPES = {"small": (2, 64), "medium": (4, 128), "large": (6, 256)}
 VOCAB, N_CTX, BATCH = 512, 64, 32
@@ -35,8 +35,9 @@ def minimal_loop(cell: Cell, tokens: np.ndarray, steps: int) -> float:
     optimizer = torch.optim.AdamW(model.parameters(), lr=cell.lr, betas=cell.betas, weight_decay=0.0)
     batches = EpochBatches(tokens, cell.n_ctx, cell.batch_size, cell.seed)
     model.train()
-    start = time.perf_counter()
     for step in range(steps):
+        if step == WARM_STEPS:  # time steady state only, as train_cell does
+            start = time.perf_counter()
         x, y = batches.batch(step)
         logits = model(x)
         loss = F.cross_entropy(logits.flatten(0, 1), y.flatten())
@@ -44,7 +45,7 @@ def minimal_loop(cell: Cell, tokens: np.ndarray, steps: int) -> float:
         loss.backward()
         optimizer.step()
         loss.item()
-    return steps * cell.batch_size * cell.n_ctx / (time.perf_counter() - start)
+    return (steps - WARM_STEPS) * cell.batch_size * cell.n_ctx / (time.perf_counter() - start)
 
 
 def our_loop(cell: Cell, tokens: np.ndarray, test: np.ndarray) -> float:

@@ -35,6 +35,7 @@ from scalinglaws.train.noise import NoiseScale, two_half_backward
 from scalinglaws.train.schedule import lr_at
 
 PREEMPT_SIGNALS = (signal.SIGTERM, signal.SIGUSR1)
+WARM_STEPS = 3  # steps left out of the throughput (compilation, allocator warm-up)
 CHECKPOINT_SECONDS = 120.0  # default: a resume point at least this often, so a kill loses little
 
 
@@ -140,7 +141,7 @@ def train_cell(cell: Cell, train_tokens: np.ndarray, test_tokens: np.ndarray, vo
     tokens_per_step = cell.batch_size * cell.n_ctx
 
     state = {"step": 0, "rows": [], "best": (math.inf, 0), "best_weights": None, "bad_evals": 0,
-             "status": "running", "train_seconds": 0.0, "noise": {"G2": None, "trace": None}, "tracking": []}
+             "status": "running", "train_seconds": 0.0, "warm_seconds": 0.0, "noise": {"G2": None, "trace": None}, "tracking": []}
     if resume_path.exists():
         saved = torch.load(resume_path, map_location=dev, weights_only=True)
         if saved["cell_id"] != cell.fingerprint():
@@ -213,6 +214,8 @@ def train_cell(cell: Cell, train_tokens: np.ndarray, test_tokens: np.ndarray, vo
             optimizer.step()
             train_loss = ranks.mean(loss.item())  # synchronises the device, so the timing below is honest
             state["train_seconds"] += time.perf_counter() - t0
+            if step < WARM_STEPS:  # compilation and allocator warm-up: not steady-state throughput
+                state["warm_seconds"] = state["train_seconds"]
             state["step"] = step = step + 1
             if not math.isfinite(train_loss):
                 state["status"] = "diverged"
@@ -280,7 +283,9 @@ def _summarise(cell: Cell, accounting: dict, state: dict, batches: EpochBatches,
     steps = state["step"]
     tokens = steps * tokens_per_step
     best_loss, best_step = state["best"]
-    tokens_per_second = (tokens / state["train_seconds"]) if state["train_seconds"] else math.nan
+    steady_seconds = state["train_seconds"] - state["warm_seconds"]
+    steady_steps = steps - min(steps, WARM_STEPS)
+    tokens_per_second = steady_steps * tokens_per_step / steady_seconds if steady_steps and steady_seconds > 0 else math.nan
     name = device_name(dev)
     precision = "bf16" if dev.type == "cuda" and cell.precision == "bf16" else "fp32"
     peak = peak_flops(name, precision)
