@@ -1,16 +1,11 @@
 # Fit the paper's laws to the collected runs: every fit is JSON with intervals and provenance, and
 # Tables 2-6 put the paper's constants beside ours. Which fits exist follows from the configured
 # studies (scalinglaws.figures.fits.expected_fits), so every output below is known before any job runs.
-from scalinglaws.figures.fits import expected_fits, fit_paths, table_paths
+from scalinglaws.figures.fits import expected_fits, fit_inputs, fit_paths, table_paths
 
 FITS = fit_paths(config)
 FIT_TABLES = table_paths()
 STUDY_KINDS = {spec.get("kind", name) for name, spec in config["studies"].items()}
-
-
-def fit_inputs(*laws, basis="non_embedding"):
-    """Named inputs ``fit_<law>`` for the laws of this config among ``laws`` (others are left out)."""
-    return {f"fit_{law}": FITS[f"{basis}/{law}"] for law in laws if f"{basis}/{law}" in FITS}
 
 
 rule fit_suite:
@@ -53,7 +48,7 @@ rule fit_suite:
         laws=" ".join(expected_fits(config)),
         n_boot=config["fit"]["bootstrap"],
         out=subpath(output.summary, parent=True),
-        tables="results/tables",
+        tables=lambda wildcards, output: os.path.dirname(output.table2[0]),
     log:
         "logs/fit/suite.log",
     conda:

@@ -2,8 +2,9 @@
 
 The shape study varies one hyperparameter at a time: the feed-forward ratio d_ff/d_model, the
 aspect ratio d_model/n_layer and the attention head width d_model/n_head. The loss increase is
-L / L_fit(N) - 1 against the size study's L(N) fit, which corrects small differences in N (without
-that fit, against the best cell of the panel).
+over the best shape of the panel after dividing each loss by the size study's L(N) fit at its N,
+which corrects small differences in N (as the paper does) while leaving out any offset between the
+two studies' training budgets.
 """
 
 from __future__ import annotations
@@ -31,16 +32,15 @@ def draw(runs: pd.DataFrame, fit_L_N: dict | None = None):
             note(ax, "no cells of this kind in the shape study")
             continue
         cells["x"] = x(cells)
+        relative = cells["test_loss"]
         if fitted(fit_L_N):
-            baseline = (fit_L_N["params"]["N_c"] / cells["N"]) ** fit_L_N["params"]["alpha_N"]
-        else:
-            baseline = cells["test_loss"].min()
-        cells["increase"] = 100 * (cells["test_loss"] / baseline - 1)
+            relative = relative / (fit_L_N["params"]["N_c"] / cells["N"]) ** fit_L_N["params"]["alpha_N"]
+        cells["increase"] = 100 * (relative / relative.min() - 1)
         series = cells.groupby("d_model") if prefix == "hd" else [(None, cells)]
         for key, group in series:
             group = group.sort_values("x")
             label = f"$d_{{model}}$ = {key}" if key is not None else f"N ≈ {group['N'].median():.2g} params"
             ax.plot(group["x"], group["increase"], marker="o", label=label)
         ax.axhline(0, color="0.5", lw=0.8)
-        ax.legend(title="vs L(N) fit" if fitted(fit_L_N) else "vs best cell")
+        ax.legend(title="N-corrected by L(N)" if fitted(fit_L_N) else "not N-corrected (no L(N) fit)")
     return fig

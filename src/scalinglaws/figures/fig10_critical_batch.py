@@ -27,17 +27,19 @@ def draw(curves: pd.DataFrame, batch_critical: pd.DataFrame, fit_B_crit: dict | 
          fit_B_crit_noise: dict | None = None):
     fig, (ax,) = panels(1, "Figure 10: critical batch size vs performance")
     fig.set_size_inches(6.4, 4.6)
-    losses = []
+    losses, points = [], []
     if "noise_scale" in curves:
         noise = curves[curves["noise_scale"].notna() & (curves["noise_scale"] > 0) & curves["train_loss"].notna()]
         ax.scatter(noise["train_loss"], noise["noise_scale"], s=5, color="C2", alpha=0.35, label="noise scale measurement")
         losses.append(noise["train_loss"])
+        points.append(noise["noise_scale"])
     for i, (N, scan) in enumerate(batch_critical.groupby("N") if not batch_critical.empty else []):
         err = None
         if {"B_crit_lo", "B_crit_hi"} <= set(scan.columns):
             err = np.clip([scan["B_crit"] - scan["B_crit_lo"], scan["B_crit_hi"] - scan["B_crit"]], 0, None)
         ax.errorbar(scan["L"], scan["B_crit"], yerr=err, fmt="o", ms=4, color=f"C{i}", label=f"empirical $B_{{crit}}$, N = {N:.3g}")
         losses.append(scan["L"])
+        points.append(scan["B_crit"])
     if not losses:
         note(ax, "no batch scan reached three common loss targets")
         return fig
@@ -47,7 +49,9 @@ def draw(curves: pd.DataFrame, batch_critical: pd.DataFrame, fit_B_crit: dict | 
         if fitted(fit):
             ax.plot(grid, analytic.B_crit(grid, **fit["params"]), **style, label=bcrit_label(who, fit))
     ax.plot(grid, analytic.B_crit(grid, **paper.FIG_10), **PAPER_FIT, label="paper: $B_{crit} = 2.1\\cdot10^{8}\\,L^{-4.8}$")
-    ax.set(xscale="log", yscale="log", xlabel="Train loss", ylabel="Critical batch size (tokens)")
+    measured = np.concatenate([np.asarray(v, dtype=float) for v in points])
+    ax.set(xscale="log", yscale="log", xlabel="Train loss", ylabel="Critical batch size (tokens)",
+           ylim=(measured.min() / 10, measured.max() * 10))  # wide bootstrap intervals would hide the points
     ax.invert_xaxis()
     ax.legend()
     return fig

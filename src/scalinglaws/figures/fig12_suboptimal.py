@@ -31,6 +31,6 @@ def draw(fit_L_NS: dict | None = None):
         ax.axvspan(*paper.SUBOPTIMAL_RANGE, color="C2", alpha=0.12, label="0.6x-2.2x (paper: ≤ 20% extra compute)")
         ax.set(xscale="log", xlabel="Deviation from optimal model ($N/N_{efficient}$)", ylabel=ylabel)
         ax.legend(fontsize=7)
-    left.set(yscale="log", title="Excess compute")
-    right.set(title="Smaller models need more steps")
+    left.set(yscale="log", ylim=(0.9, 10), title="Excess compute")  # B.16 diverges for small N/N_eff
+    right.set(ylim=(0, 6), title="Smaller models need more steps")
     return fig

@@ -7,6 +7,7 @@ the test split and each out-of-distribution set, against depth.
 from __future__ import annotations
 
 import pandas as pd
+from matplotlib.ticker import NullLocator
 
 from scalinglaws.figures.style import panels, set_label, study
 
@@ -23,5 +24,7 @@ def draw(runs: pd.DataFrame):
     ax.plot(depth["n_layer"], depth["final_train_loss"], marker="s", color="C0", label="Training distribution (train)")
     ax.plot(depth["n_layer"], depth["loss_test"], marker="s", color="C1", label="Training distribution (test)")
     ax.set(xscale="log", yscale="log", xlabel="Depth (layers)", ylabel="Loss")
+    ax.set_xticks(depth["n_layer"], [str(n) for n in depth["n_layer"]], minor=False)
+    ax.xaxis.set_minor_locator(NullLocator())
     ax.legend(fontsize=7)
     return fig

@@ -44,6 +44,12 @@ def fit_paths(config: dict, fits="results/fits") -> dict[str, str]:
     return {f"{b}/{law}": f"{fits}/{b}/{law}.json" for b in BASES for law in expected_fits(config)}
 
 
+def fit_inputs(config: dict, *laws: str, basis="non_embedding", fits="results/fits") -> dict[str, str]:
+    """Named rule inputs ``fit_<law>`` for those of ``laws`` this config fits (the others are left out)."""
+    paths = fit_paths(config, fits)
+    return {f"fit_{law}": paths[f"{basis}/{law}"] for law in laws if f"{basis}/{law}" in paths}
+
+
 def table_paths(tables="results/tables") -> dict[int, str]:
     return {i: f"{tables}/table{i}_{slug}" for i, slug in TABLES.items()}
 

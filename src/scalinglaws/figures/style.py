@@ -94,7 +94,8 @@ def plain_short_log_axes(fig) -> None:
     for ax in fig.axes:
         for axis, scale, (lo, hi) in ((ax.xaxis, ax.get_xscale(), ax.get_xlim()), (ax.yaxis, ax.get_yscale(), ax.get_ylim())):
             lo, hi = min(lo, hi), max(lo, hi)
-            if scale == "log" and 0 < lo and hi < 1e3 and hi / lo < 100:
+            fixed = isinstance(axis.get_major_formatter(), matplotlib.ticker.FixedFormatter)  # labels a figure set
+            if scale == "log" and not fixed and 0 < lo and hi < 1e3 and hi / lo < 100:
                 axis.set_major_formatter(plain)
                 axis.set_minor_formatter(plain if hi / lo < 4 else sparse)
 
