@@ -5,9 +5,9 @@ from scalinglaws.plan import load_config, plan_cells, report
 
 def test_default_plan_covers_every_cell():
     plan = plan_cells(load_config(["config.yaml"]))
-    assert len(plan) == 62 and plan["flops"].gt(plan["flops_6N"]).all()
+    assert len(plan) == 60 and plan["flops"].gt(plan["flops_6N"]).all()
     table = report(plan, "h100", 0.35, None)
-    assert table.loc["total", "cells"] == 62
+    assert table.loc["total", "cells"] == 60
 
 
 def test_paper_preset_spans_the_papers_range():

@@ -36,6 +36,10 @@ def run_row(run_dir: Path) -> dict:
                                    "vocab_size")},
     }
     row["flops_6N"] = summary["C_6N"]
+    # the fitting library reads NaN as unlimited data: the run saw the whole training stream
+    row["dataset_tokens_available"] = summary["dataset_tokens"]
+    if config["dataset_tokens"] is None and config.get("dataset_fraction") is None:
+        row["dataset_tokens"] = float("nan")
     row["test_loss"] = summary["final_test_loss"]
     row["test_loss_best"] = summary["best_test_loss"]
     eval_path = run_dir / "eval.json"
