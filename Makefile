@@ -12,7 +12,7 @@ BIN := $(VENV)/bin
 .PHONY: run test install report lint clean-results
 
 run: install
-	$(BIN)/snakemake --cores $(CORES)
+	$(BIN)/snakemake --workflow-profile workflow/profiles/default --cores $(CORES)
 	$(BIN)/snakemake --report results/report.html
 
 test: install

@@ -81,6 +81,8 @@ rule corpus_ood:
 
 
 rule decontamination:
+    # cheap aggregation: runs in the Snakemake process itself, never as a cluster job
+    localrule: True
     input:
         train="results/data/split/train.parquet",
         test="results/data/split/test.parquet",

@@ -24,6 +24,8 @@ rule evaluate:
 
 
 rule collect_runs:
+    # cheap aggregation: runs in the Snakemake process itself, never as a cluster job
+    localrule: True
     input:
         expand("{run}/{name}", run=RUN_DIRS, name=["summary.json", "metrics.parquet", "eval.json", "eval.parquet"]),
     output:

@@ -59,6 +59,8 @@ for figure in FIGURE_NAMES:
     rule:
         name:
             figure
+        # cheap aggregation: runs in the Snakemake process itself, never as a cluster job
+        localrule: True
         input:
             **FIGURE_SPECS[figure][1],
             code=FIGURE_CODE.format(figure),
@@ -83,6 +85,8 @@ for figure in FIGURE_NAMES:
 
 
 rule table1_parameters_flops:
+    # cheap aggregation: runs in the Snakemake process itself, never as a cluster job
+    localrule: True
     input:
         "results/tables/runs.parquet",
     output:

@@ -9,6 +9,8 @@ STUDY_KINDS = {spec.get("kind", name) for name, spec in config["studies"].items(
 
 
 rule fit_suite:
+    # cheap aggregation: runs in the Snakemake process itself, never as a cluster job
+    localrule: True
     input:
         runs="results/tables/runs.parquet",
         curves="results/tables/curves.parquet",

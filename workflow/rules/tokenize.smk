@@ -67,6 +67,8 @@ rule encode_ood:
 
 
 rule token_table:
+    # cheap aggregation: runs in the Snakemake process itself, never as a cluster job
+    localrule: True
     input:
         list(eval_shards().values()) + ["results/data/tokens/train.bin"],
     output:
