@@ -66,15 +66,7 @@ def corpus() -> dict[str, list[dict]]:
 
 @pytest.fixture
 def cli():
-    """Run our subcommands through our own ``register`` (independent of the corpus CLI wiring)."""
-    import argparse
+    """Run a corpus subcommand through the real ``python -m scalinglaws.corpus`` entry point."""
+    from scalinglaws.corpus.cli import main
 
-    from scalinglaws.corpus.clean.cli import register
-
-    def run(argv: list[str]) -> None:
-        parser = argparse.ArgumentParser()
-        register(parser.add_subparsers(dest="command", required=True))
-        args = parser.parse_args(argv)
-        args.func(args)
-
-    return run
+    return main

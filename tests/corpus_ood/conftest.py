@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import argparse
-
 import pytest
 
 
 @pytest.fixture
 def cli():
-    """Run our subcommands through our own ``register`` (independent of the corpus CLI wiring)."""
-    from scalinglaws.corpus.clean.cli import register
+    """Run a corpus subcommand through the real ``python -m scalinglaws.corpus`` entry point."""
+    from scalinglaws.corpus.cli import main
 
-    def run(argv: list[str]) -> None:
-        parser = argparse.ArgumentParser()
-        register(parser.add_subparsers(dest="command", required=True))
-        args = parser.parse_args(argv)
-        args.func(args)
-
-    return run
+    return main
