@@ -1,7 +1,6 @@
 """A run killed at any point and resumed writes exactly the curves of an uninterrupted run."""
 
 import json
-import os
 import signal
 import subprocess
 import sys
