@@ -66,7 +66,7 @@ def main() -> None:
                tokens=args.steps * 32 * 1024, eval_every=10**9, eval_batches=1, warmup_fraction=0.05, compile="true")
     _, (result,) = run_cells([big], data, vocab, False, env)
     print(f"12 x 768, n_ctx 1024, bf16 compiled on {result['device']}: {result['tokens_per_second']:,.0f} tokens/s, "
-          f"MFU {result['mfu']:.1%} (6N + attention FLOPs over the bf16 dense peak; includes compile warm-up steps)")
+          f"MFU {result['mfu']:.1%} (matmul FLOPs incl. attention and head, over the bf16 dense peak; warm-up steps left out)")
 
     tiny = [dict(study="bench", cell_id=f"tiny{i}", n_layer=2, d_model=64 + 16 * i, n_head=4, n_ctx=64, batch_size=32,
                  tokens=args.tiny_steps * 32 * 64, eval_every=10**9, eval_batches=1, compile="false") for i in range(8)]

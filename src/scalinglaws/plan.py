@@ -41,7 +41,7 @@ def load_config(paths: list[str]) -> dict:
 
 
 def plan_cells(config: dict) -> pd.DataFrame:
-    """One row per cell: study, cell, N, tokens, training FLOPs (with attention and head)."""
+    """One row per cell: study, cell, N, tokens, training FLOPs (every matmul: both attention products, the head)."""
     vocab = int(config["tokenizer"]["vocab_size"])
     rows = []
     for study, cells in expand_studies(config).items():
@@ -51,7 +51,7 @@ def plan_cells(config: dict) -> pd.DataFrame:
                 accounting = model_accounting(build_model(cell, vocab))
             tokens = cell.total_steps() * cell.batch_size * cell.n_ctx
             rows.append({"study": study, "cell": cell_id, "N": accounting["N"], "N_total": accounting["N_total"],
-                         "tokens": tokens, "flops": tokens * accounting["flops_per_token_with_head"],
+                         "tokens": tokens, "flops": tokens * accounting["flops_per_token_matmul"],
                          "flops_6N": tokens * accounting["flops_per_token_6N"], "early_stopping": bool(cell.patience)})
     return pd.DataFrame(rows)
 

@@ -2,6 +2,7 @@
 
 import pytest
 import torch
+from torch.nn.attention import SDPBackend, sdpa_kernel
 from torch.utils.flop_counter import FlopCounterMode
 
 from scalinglaws.train.accounting import paper_nonembedding, transformer_accounting
@@ -43,6 +44,20 @@ def test_training_flops_agree_with_torch_flop_counter():
     counted = counter.get_total_flops() / x.numel()
     ours = transformer_accounting(model)["flops_per_token_with_head"]
     assert abs(counted - ours) / ours < 0.05, (counted, ours)
+
+
+def test_matmul_flops_of_mfu_match_the_counter_where_attention_dominates():
+    # n_ctx 512 on a 64-wide model: both attention products outweigh the weights' 6N
+    cfg = TransformerConfig(n_layer=2, d_model=64, n_head=4, vocab_size=256, n_ctx=512)
+    model = Transformer(cfg)
+    x = torch.randint(0, cfg.vocab_size, (1, cfg.n_ctx))
+    # the math backend runs attention as plain matmuls, which the counter sees (CPU flash does not)
+    with sdpa_kernel(SDPBackend.MATH), FlopCounterMode(display=False) as counter:
+        token_losses(model, x, x).mean().backward()
+    counted = counter.get_total_flops() / x.numel()
+    accounting = transformer_accounting(model)
+    assert abs(counted - accounting["flops_per_token_matmul"]) / counted < 0.01, (counted, accounting)
+    assert accounting["flops_per_token_with_head"] < 0.8 * counted  # the paper's C counts one attention product
 
 
 def test_reuse_multiplies_compute_not_parameters():

@@ -12,7 +12,8 @@ from scalinglaws.io import atomic_path, read_json, write_json
 from scalinglaws.tokenize.shards import TokenShard
 from scalinglaws.train.cell import Cell, build_model
 from scalinglaws.train.data import eval_windows
-from scalinglaws.train.loop import _autocast, evaluate_loss, pick_device
+from scalinglaws.train.hardware import autocast_for, pick_device
+from scalinglaws.train.loop import evaluate_loss
 
 
 def load_run(run_dir: str | Path, vocab_size: int, device: torch.device) -> tuple[torch.nn.Module, Cell]:
@@ -38,7 +39,7 @@ def evaluate_run(run_dir: str | Path, shards: dict[str, TokenShard], out_parquet
     rows, means = [], {}
     for name, shard in shards.items():
         ids = eval_windows(len(shard.tokens), cell.n_ctx, windows)
-        per_position = evaluate_loss(model, shard.tokens, ids, cell.n_ctx, cell.batch_size, dev, _autocast(dev, cell.precision))
+        per_position = evaluate_loss(model, shard.tokens, ids, cell.n_ctx, cell.batch_size, dev, autocast_for(dev, cell.precision))
         loss = float(per_position.mean())
         means[name] = {"loss": loss, "bits_per_byte": loss / math.log(2) / shard.meta["bytes_per_token"],
                        "windows": len(ids), "tokens": len(ids) * cell.n_ctx}

@@ -64,6 +64,9 @@ def transformer_accounting(model: nn.Module) -> dict[str, float]:
         "flops_per_token_6N_ctx": 6 * n * cfg.reuse + 3 * context,
         "flops_per_token_with_head": 6 * n * cfg.reuse + 3 * context + 3 * head,
         "flops_per_token_6N_total": 6 * counts["total"],
+        # what the hardware multiplies (both attention products over the full context, the head):
+        # the FLOPs of model-FLOPs utilisation as PaLM defines it, and what torch's counter sees
+        "flops_per_token_matmul": 3 * forward_flops_exact(cfg),
     }
 
 

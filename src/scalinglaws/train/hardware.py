@@ -1,10 +1,17 @@
-"""Device peak throughputs for model-FLOPs utilisation (MFU), looked up by device name.
+"""The device a job trains on: which one (GPU slots shared by several jobs), its precision, its peak.
 
-Dense (no sparsity) peaks from the vendors' data sheets, in FLOP/s. MFU is reported only when the
+Peak throughputs for model-FLOPs utilisation (MFU) are looked up by device name. Dense (no sparsity) peaks from the vendors' data sheets, in FLOP/s. MFU is reported only when the
 device is found here; an unknown device gets no MFU rather than a guess.
 """
 
 from __future__ import annotations
+
+import fcntl
+import os
+import sys
+import tempfile
+import time
+from contextlib import nullcontext
 
 import torch
 
@@ -46,12 +53,6 @@ def claim_gpu(count: int, lock_dir: str | None = None, poll_seconds: float = 5.0
     any second one. The lock goes with the process, so a killed job frees its slot.
     Returns (GPU index, open lock file: keep a reference to it).
     """
-    import fcntl
-    import os
-    import sys
-    import tempfile
-    import time
-
     lock_dir = lock_dir or os.environ.get("SCALINGLAWS_GPU_LOCKS", tempfile.gettempdir())
     per_gpu = per_gpu or int(os.environ.get("SCALINGLAWS_CELLS_PER_GPU", "1"))
     waited = False
@@ -68,3 +69,27 @@ def claim_gpu(count: int, lock_dir: str | None = None, poll_seconds: float = 5.0
             print(f"all {count} x {per_gpu} GPU slots are held by other training jobs; waiting", file=sys.stderr)
             waited = True
         time.sleep(poll_seconds)
+
+
+_GPU_CLAIM = None  # the lock file of the GPU this process claimed; lives as long as the process
+
+
+def pick_device(requested: str = "auto") -> torch.device:
+    """``auto``: the CPU without CUDA, the only GPU, or a free one of several (see ``claim_gpu``)."""
+    global _GPU_CLAIM
+    if requested != "auto":
+        return torch.device(requested)
+    if not torch.cuda.is_available():
+        return torch.device("cpu")
+    if torch.cuda.device_count() == 1 and int(os.environ.get("SCALINGLAWS_CELLS_PER_GPU", "1")) == 1:
+        return torch.device("cuda:0")
+    if _GPU_CLAIM is None:
+        _GPU_CLAIM = claim_gpu(torch.cuda.device_count())
+    return torch.device(f"cuda:{_GPU_CLAIM[0]}")
+
+
+def autocast_for(device: torch.device, precision: str):
+    """bf16 autocast on a GPU when the cell asks for it; full precision otherwise (and always on CPU)."""
+    if device.type == "cuda" and precision == "bf16":
+        return torch.autocast("cuda", dtype=torch.bfloat16)
+    return nullcontext()

@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import copy
 import math
-import os
 import signal
 import sys
 import time
-from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +27,7 @@ from scalinglaws.io import atomic_path, write_json
 from scalinglaws.train.cell import Cell, build_model, model_accounting
 from scalinglaws.train.data import EpochBatches, eval_windows, windows_to_batch
 from scalinglaws.train.distributed import Ranks
-from scalinglaws.train.hardware import claim_gpu, device_name, peak_flops
+from scalinglaws.train.hardware import autocast_for, device_name, peak_flops, pick_device
 from scalinglaws.train.model import token_losses
 from scalinglaws.train.noise import NoiseScale, two_half_backward
 from scalinglaws.train.schedule import lr_at
@@ -45,23 +43,6 @@ class Preempted(Exception):
     def __init__(self, signum: int, message: str):
         super().__init__(message)
         self.signum = signum
-
-
-_GPU_CLAIM = None  # the lock file of the GPU this process claimed; lives as long as the process
-
-
-def pick_device(requested: str = "auto") -> torch.device:
-    """``auto``: the CPU without CUDA, the only GPU, or a free one of several (see ``claim_gpu``)."""
-    global _GPU_CLAIM
-    if requested != "auto":
-        return torch.device(requested)
-    if not torch.cuda.is_available():
-        return torch.device("cpu")
-    if torch.cuda.device_count() == 1 and int(os.environ.get("SCALINGLAWS_CELLS_PER_GPU", "1")) == 1:
-        return torch.device("cuda:0")
-    if _GPU_CLAIM is None:
-        _GPU_CLAIM = claim_gpu(torch.cuda.device_count())
-    return torch.device(f"cuda:{_GPU_CLAIM[0]}")
 
 
 def eval_steps(total_steps: int, every: int) -> set[int]:
@@ -85,12 +66,6 @@ def evaluate_loss(model, tokens: np.ndarray, window_ids: np.ndarray, n_ctx: int,
         total += losses.double().sum(0).cpu()
     model.train(was_training)
     return total / len(window_ids)
-
-
-def _autocast(device: torch.device, precision: str):
-    if device.type == "cuda" and precision == "bf16":
-        return torch.autocast("cuda", dtype=torch.bfloat16)
-    return nullcontext()
 
 
 def _optimizer(model, cell: Cell, device: torch.device) -> torch.optim.Optimizer:
@@ -136,7 +111,7 @@ def train_cell(cell: Cell, train_tokens: np.ndarray, test_tokens: np.ndarray, vo
     warmup = cell.warmup(total_steps)
     to_eval = eval_steps(total_steps, cell.eval_every)
     optimizer = _optimizer(model, cell, dev)
-    autocast = _autocast(dev, cell.precision)
+    autocast = autocast_for(dev, cell.precision)
     step_model = ranks.wrap(torch.compile(model) if cell.wants_compile(dev, accounting["N"]) else model, dev)
     tokens_per_step = cell.batch_size * cell.n_ctx
 
@@ -289,7 +264,7 @@ def _summarise(cell: Cell, accounting: dict, state: dict, batches: EpochBatches,
     name = device_name(dev)
     precision = "bf16" if dev.type == "cuda" and cell.precision == "bf16" else "fp32"
     peak = peak_flops(name, precision)
-    achieved = tokens_per_second * accounting["flops_per_token_6N_ctx"]
+    achieved = tokens_per_second * accounting["flops_per_token_matmul"]
     return {
         "study": cell.study,
         "cell": cell.cell_id,

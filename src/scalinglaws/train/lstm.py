@@ -67,4 +67,5 @@ def lstm_accounting(model: LSTMLanguageModel) -> dict[str, float]:
         "flops_per_token_6N_ctx": 6 * n,
         "flops_per_token_with_head": 6 * n + 3 * head,
         "flops_per_token_6N_total": 6 * counts["total"],
+        "flops_per_token_matmul": 6 * n + 3 * head,
     }
