@@ -180,3 +180,13 @@ def expand_studies(config: dict) -> dict[str, dict[str, dict]]:
             by_id[cell["cell_id"]] = cell
         studies[study] = by_id
     return studies
+
+
+def fit_kinds(config: dict) -> set[str]:
+    """The study kinds a config's runs will hold, as the fit suite needs them (``fit.suite.laws_for``):
+    the configured kinds, plus ``noise`` when a size study measures the gradient noise scale."""
+    kinds = {spec.get("kind", name) for name, spec in config.get("studies", {}).items()}
+    size = config.get("studies", {}).get("size", {})
+    if "size" in kinds and {**config.get("train", {}), **size.get("train", {})}.get("noise_scale_every"):
+        kinds.add("noise")
+    return kinds

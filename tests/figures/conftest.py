@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from figure_data import CONFIG, build
 
-from scalinglaws.figures import fits
+from scalinglaws.fit import suite
+from scalinglaws.fit.core import FitSettings
+from scalinglaws.studies import fit_kinds
 
 
 @pytest.fixture(scope="session")
@@ -15,6 +17,7 @@ def results(tmp_path_factory):
     tables = build()
     for name, df in tables.items():
         df.to_parquet(root / f"{name}.parquet", index=False)
-    fits.run(root / "runs.parquet", root / "curves.parquet", root / "positions.parquet", root / "fits", root / "tables",
-             fits.expected_fits(CONFIG), n_boot=8)
+    fitted = suite.fit_suite(tables["runs"], tables["curves"], positions=tables["positions"],
+                             laws=suite.laws_for(fit_kinds(CONFIG)), settings=FitSettings(n_boot=8))
+    suite.write_suite(fitted, root / "fits", root / "tables", table1=False)
     return root

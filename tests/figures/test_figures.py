@@ -49,8 +49,9 @@ def paths(root) -> dict[str, str]:
     """Every input a figure may take, by the name its draw() uses, as figures.smk passes them."""
     out = {name: root / f"{name}.parquet" for name in ("runs", "curves", "positions")}
     out |= {f"fit_{p.stem}": p for p in (root / "fits" / "non_embedding").glob("*.json")}
-    out |= {name: root / "fits" / f"{name}.csv" for name in ("batch_critical", "early_stop")}
-    out |= {name: root / "fits" / f"{name}.json" for name in ("summary", "per_token")}
+    out |= {"batch_critical": root / "fits" / "batch_critical.csv",
+            "early_stop": root / "fits" / "non_embedding" / "early_stop.csv"}
+    out |= {name: root / "fits" / f"{name}.json" for name in ("summary", "per_token", "B_crit_adopted")}
     return {k: str(v) for k, v in out.items()}
 
 

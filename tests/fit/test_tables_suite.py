@@ -3,12 +3,13 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from scalinglaws.fit import FitSettings, paper, synthetic, tables
-from scalinglaws.fit.suite import fit_suite, main, write_suite
+from scalinglaws.fit.suite import fit_suite, main, table_paths, write_suite
 
 
 @pytest.fixture(scope="module")
@@ -21,10 +22,10 @@ def suite():
 
 
 def test_suite_fits_every_law_in_both_bases(suite):
-    names = {"B_crit", "L_N", "log_N", "L_NS", "L_C", "L_Cmin", "N_opt", "S_min_opt", "B_opt", "D_opt",
+    names = {"B_crit", "L_N", "log_N", "L_NS", "L_C", "L_Cmin", "N_opt", "S_min_opt", "B_opt", "D_opt", "N_vs_C",
              "L_D", "L_ND", "overfitting", "chinchilla"}
     for basis in ("non_embedding", "total"):
-        assert set(suite["fits"][basis]) == names
+        assert set(suite["fits"][basis]) == names and not suite["not_fitted"][basis]
     assert suite["fits"]["total"]["L_N"].provenance["columns"]["N"] == "N_total"
     assert suite["notes"] == []
 
@@ -79,11 +80,11 @@ def test_table_1_from_runs_table():
 def test_write_suite_and_tables(suite, tmp_path):
     write_suite(suite, tmp_path)
     assert json.loads((tmp_path / "non_embedding" / "L_ND.json").read_text())["law"] == "L(N,D)"
-    for i in range(2, 7):
-        assert (tmp_path / "tables" / f"table{i}.csv").exists()
-        md = (tmp_path / "tables" / f"table{i}.md").read_text()
-        assert md.startswith("| quantity | paper | ours | lo | hi | notes |")
-    assert pd.read_csv(tmp_path / "tables" / "table5.csv").shape == (12, 6)
+    for i, stem in table_paths(tmp_path / "tables").items():
+        assert Path(f"{stem}.csv").exists()
+        assert Path(f"{stem}.md").read_text().startswith("| quantity | paper | ours | lo | hi | notes |")
+    assert pd.read_csv(tmp_path / "tables" / "table5_trend_parameters.csv").shape == (12, 6)
+    assert len(pd.read_csv(tmp_path / "non_embedding" / "early_stop.csv")) == 35
 
 
 def test_cli_on_size_study_only(tmp_path):
@@ -95,7 +96,8 @@ def test_cli_on_size_study_only(tmp_path):
     summary = json.loads((tmp_path / "fits" / "summary.json").read_text())
     assert "non_embedding/L_N" in summary["fits"] and "non_embedding/L_ND" not in summary["fits"]
     assert any("no data study" in n for n in summary["notes"])
-    assert "not fitted" in (tmp_path / "fits" / "tables" / "table2.md").read_text()
+    assert "not fitted" in (tmp_path / "fits" / "tables" / "table2_fit_L_N_D.md").read_text()
+    assert summary["B_crit_adopted"]["source"] == "paper Table 5"  # no batch study, no noise scale
 
 
 def test_cli_one_law_as_the_workflow_calls_it(tmp_path):

@@ -1,10 +1,12 @@
 # Shared helpers: the cells of every study, the evaluation sets, wildcard constraints.
+import glob
 import json
 import os
 import shlex
 import sys
 
-from scalinglaws.studies import expand_studies
+from scalinglaws.fit.suite import fit_paths, laws_for, table_paths
+from scalinglaws.studies import expand_studies, fit_kinds
 from scalinglaws.train.cell import Cell
 
 # Tests and CI never reach a dataset hub: fail fast instead of retrying for minutes.
@@ -56,6 +58,19 @@ def eval_shards(wildcards=None):
     return {"test": "results/data/tokens/test.bin"} | {
         name: f"results/data/tokens/ood/{name}.bin" for name in OOD_SETS
     }
+
+
+# the laws the configured studies support, and where the fit step writes them (fit.smk)
+LAWS = laws_for(fit_kinds(config))
+FITS = fit_paths(LAWS)
+FIT_TABLES = table_paths()
+STUDY_KINDS = {spec.get("kind", name) for name, spec in config["studies"].items()}
+FIT_CODE = sorted(glob.glob(os.path.join(workflow.basedir, "src/scalinglaws/fit/*.py")))
+
+
+def fit_inputs(*laws, basis="non_embedding"):
+    """Named rule inputs ``fit_<law>`` for those of ``laws`` this config fits (the others are left out)."""
+    return {f"fit_{law}": FITS[f"{basis}/{law}"] for law in laws if f"{basis}/{law}" in FITS}
 
 
 wildcard_constraints:

@@ -8,6 +8,8 @@ STYLE_CODE = os.path.join(workflow.basedir, "src/scalinglaws/figures/style.py")
 RUNS = "results/tables/runs.parquet"
 CURVES = "results/tables/curves.parquet"
 POSITIONS = "results/tables/positions.parquet"
+# the B_crit(L) the fit step adopted for S_min and C_min (batch scans, noise scale or the paper's)
+BCRIT = "results/fits/B_crit_adopted.json"
 # the summary of the size study's tracked cell, beside its tracking.parquet (Figs 8 and 20, right)
 TRACKED_CELLS = [cell for cell, spec in CELLS.get("size", {}).items() if spec.get("track")]
 TRACKED = {"run_tracked": f"results/runs/size/{TRACKED_CELLS[-1]}/summary.json"} if TRACKED_CELLS else {}
@@ -15,33 +17,33 @@ TRACKED = {"run_tracked": f"results/runs/size/{TRACKED_CELLS[-1]}/summary.json"}
 
 # figure -> (study kinds it needs, its inputs by the name its draw() takes)
 FIGURE_SPECS = {
-    "fig01_summary": ({"size"}, dict(runs=RUNS, curves=CURVES, **fit_inputs(config, "L_N", "L_Cmin", "L_D"))),
+    "fig01_summary": ({"size"}, dict(runs=RUNS, curves=CURVES, **fit_inputs("L_N", "L_Cmin", "L_D"))),
     "fig02_sample_efficiency": ({"size"}, dict(runs=RUNS, curves=CURVES)),
-    "fig03_scaling_contributions": (set(), fit_inputs(config, "N_opt", "B_opt", "S_min_opt")),
-    "fig04_loss_n_d": ({"data"}, dict(runs=RUNS, curves=CURVES, **fit_inputs(config, "L_ND", "L_NS", "B_crit"))),
-    "fig05_shape": ({"shape"}, dict(runs=RUNS, **fit_inputs(config, "L_N"))),
-    "fig06_embedding": ({"size"}, dict(runs=RUNS, **fit_inputs(config, "L_N"))),
+    "fig03_scaling_contributions": (set(), fit_inputs("N_opt", "B_opt", "S_min_opt")),
+    "fig04_loss_n_d": ({"data"}, dict(runs=RUNS, curves=CURVES, **fit_inputs("L_ND", "L_NS"), B_crit_adopted=BCRIT)),
+    "fig05_shape": ({"shape"}, dict(runs=RUNS, **fit_inputs("L_N"))),
+    "fig06_embedding": ({"size"}, dict(runs=RUNS, **fit_inputs("L_N"))),
     "fig07_lstm": ({"lstm"}, dict(runs=RUNS, positions=POSITIONS)),
     "fig08_generalization": ({"size"}, dict(runs=RUNS, **TRACKED)),
-    "fig09_overfitting": ({"data"}, dict(runs=RUNS, **fit_inputs(config, "L_ND", "overfitting"))),
+    "fig09_overfitting": ({"data"}, dict(runs=RUNS, **fit_inputs("L_ND", "overfitting"))),
     "fig10_critical_batch": ({"batch"}, dict(curves=CURVES, batch_critical="results/fits/batch_critical.csv",
-                                             **fit_inputs(config, "B_crit", "B_crit_noise"))),
-    "fig11_compute_steps": ({"size"}, dict(runs=RUNS, curves=CURVES, **fit_inputs(config, "L_NS", "B_crit"))),
-    "fig12_suboptimal": (set(), fit_inputs(config, "L_NS")),
-    "fig13_compute_trends": ({"size"}, dict(runs=RUNS, curves=CURVES, **fit_inputs(config, "L_C", "L_Cmin", "B_crit"))),
+                                             **fit_inputs("B_crit", "B_crit_noise"))),
+    "fig11_compute_steps": ({"size"}, dict(runs=RUNS, curves=CURVES, **fit_inputs("L_NS"), B_crit_adopted=BCRIT)),
+    "fig12_suboptimal": (set(), fit_inputs("L_NS")),
+    "fig13_compute_trends": ({"size"}, dict(runs=RUNS, curves=CURVES, **fit_inputs("L_C", "L_Cmin"), B_crit_adopted=BCRIT)),
     "fig14_optimal_size_steps": ({"size"}, dict(runs=RUNS, curves=CURVES,
-                                                **fit_inputs(config, "N_opt", "N_vs_C", "S_min_opt", "B_crit"))),
+                                                **fit_inputs("N_opt", "N_vs_C", "S_min_opt"), B_crit_adopted=BCRIT)),
     "fig15_contradiction": (set(), dict(summary="results/fits/summary.json",
-                                        **fit_inputs(config, "L_Cmin", "L_D", "D_opt"))),
-    "fig16_early_stopping": ({"data"}, dict(runs=RUNS, curves=CURVES, early_stop="results/fits/early_stop.csv")),
+                                        **fit_inputs("L_Cmin", "L_D", "D_opt"))),
+    "fig16_early_stopping": ({"data"}, dict(runs=RUNS, curves=CURVES, early_stop="results/fits/non_embedding/early_stop.csv")),
     "fig17_recurrent": ({"recurrent"}, dict(runs=RUNS)),
     "fig18_batch_scans": ({"batch"}, dict(runs=RUNS, curves=CURVES, batch_critical="results/fits/batch_critical.csv")),
-    "fig19_sample_efficiency_min": ({"size"}, dict(runs=RUNS, curves=CURVES, **fit_inputs(config, "B_crit"))),
+    "fig19_sample_efficiency_min": ({"size"}, dict(runs=RUNS, curves=CURVES, B_crit_adopted=BCRIT)),
     "fig20_per_token": ({"size"}, dict(runs=RUNS, positions=POSITIONS, per_token="results/fits/per_token.json",
                                        **TRACKED)),
     "fig21_context_positions": ({"size"}, dict(runs=RUNS, positions=POSITIONS)),
     "fig22_lr_schedule": ({"lr_schedule"}, dict(runs=RUNS, curves=CURVES)),
-    "fig23_log_vs_power": ({"size"}, dict(runs=RUNS, **fit_inputs(config, "L_N", "log_N"))),
+    "fig23_log_vs_power": ({"size"}, dict(runs=RUNS, **fit_inputs("L_N", "log_N"))),
     "fig24_depth_generalization": ({"depth"}, dict(runs=RUNS)),
 }
 FIGURE_NAMES = [name for name, (needs, _) in FIGURE_SPECS.items() if needs <= STUDY_KINDS]

@@ -1,12 +1,7 @@
 # Fit the paper's laws to the collected runs: every fit is JSON with intervals and provenance, and
 # Tables 2-6 put the paper's constants beside ours. Which fits exist follows from the configured
-# studies (scalinglaws.figures.fits.expected_fits), so every output below is known before any job runs.
-from scalinglaws.figures.fits import expected_fits, fit_inputs, fit_paths, table_paths
-
-FITS = fit_paths(config)
-FIT_TABLES = table_paths()
-STUDY_KINDS = {spec.get("kind", name) for name, spec in config["studies"].items()}
-
+# studies (scalinglaws.fit.suite.laws_for), so every output below is known before any job runs.
+# LAWS, FITS, FIT_TABLES, FIT_CODE and fit_inputs() are defined in common.smk.
 
 rule fit_suite:
     # cheap aggregation: runs in the Snakemake process itself, never as a cluster job
@@ -15,12 +10,19 @@ rule fit_suite:
         runs="results/tables/runs.parquet",
         curves="results/tables/curves.parquet",
         positions="results/tables/positions.parquet",
+        # the fitting library itself: editing it refits (and redraws), it retrains nothing
+        code=FIT_CODE,
     output:
         fits=list(FITS.values()),
         summary="results/fits/summary.json",
+        bcrit="results/fits/B_crit_adopted.json",
         extra=(["results/fits/per_token.json"] if "size" in STUDY_KINDS else [])
         + (["results/fits/batch_critical.csv"] if "batch" in STUDY_KINDS else [])
-        + (["results/fits/early_stop.csv"] if "data" in STUDY_KINDS else []),
+        + (
+            expand("results/fits/{basis}/early_stop.csv", basis=["non_embedding", "total"])
+            if "data" in STUDY_KINDS
+            else []
+        ),
         table2=report(
             multiext(FIT_TABLES[2], csv=".csv", md=".md"),
             caption="../report/table2.rst",
@@ -47,7 +49,7 @@ rule fit_suite:
             category="Tables",
         ),
     params:
-        laws=" ".join(expected_fits(config)),
+        laws=" ".join(LAWS),
         n_boot=config["fit"]["bootstrap"],
         out=subpath(output.summary, parent=True),
         tables=lambda wildcards, output: os.path.dirname(output.table2[0]),
@@ -56,5 +58,6 @@ rule fit_suite:
     conda:
         CONDA_ENV
     shell:
-        "python -m scalinglaws.figures.fits --runs {input.runs} --curves {input.curves} --positions {input.positions} "
-        "--laws {params.laws} --n-boot {params.n_boot} --out {params.out} --tables {params.tables} 2> {log}"
+        "python -m scalinglaws.fit suite --runs {input.runs} --curves {input.curves} --positions {input.positions} "
+        "--laws {params.laws} --n-boot {params.n_boot} --out {params.out} --tables {params.tables} --no-table1 "
+        "> {log} 2>&1"

@@ -15,7 +15,7 @@ from scalinglaws.figures.style import adjusted, colorbar, fitted, interval, log_
 from scalinglaws.fit import analytic, paper
 
 INPUTS = ("runs", "curves", "fit_L_ND")
-OPTIONAL = ("fit_L_NS", "fit_B_crit")
+OPTIONAL = ("fit_L_NS", "B_crit_adopted")
 
 
 def draw_data(ax, runs: pd.DataFrame, fit: dict) -> None:
@@ -36,8 +36,8 @@ def draw_data(ax, runs: pd.DataFrame, fit: dict) -> None:
     ax.legend(title="Params (non-embedding)")
 
 
-def draw_steps(ax, runs: pd.DataFrame, curves: pd.DataFrame, fit: dict | None, fit_B_crit: dict | None) -> None:
-    adj = adjusted(runs, curves, fit_B_crit)
+def draw_steps(ax, runs: pd.DataFrame, curves: pd.DataFrame, fit: dict | None, B_crit_adopted: dict | None) -> None:
+    adj = adjusted(runs, curves, B_crit_adopted)
     if adj.empty:
         note(ax, "no size study configured")
         return
@@ -56,8 +56,8 @@ def draw_steps(ax, runs: pd.DataFrame, curves: pd.DataFrame, fit: dict | None, f
 
 
 def draw(runs: pd.DataFrame, curves: pd.DataFrame, fit_L_ND: dict, fit_L_NS: dict | None = None,
-         fit_B_crit: dict | None = None):
+         B_crit_adopted: dict | None = None):
     fig, (left, right) = panels(2, "Figure 4: L(N, D) and L(N, S)")
     draw_data(left, runs, fit_L_ND)
-    draw_steps(right, runs, curves, fit_L_NS, fit_B_crit)
+    draw_steps(right, runs, curves, fit_L_NS, B_crit_adopted)
     return fig

@@ -2,8 +2,8 @@
 
 Points are slices of the size study's learning curves (interpolated in log-log) at fixed C (left,
 PF-days) and fixed S (right, steps). Lines: our L(N, S) fit (Table 3) turned into L(N, C_min)
-(Eq B.3, left) and L(N, S_min(S)) (Eqs 1.6 and 5.4, right), with our B_crit(L) when the batch study
-fitted it, else the paper's.
+(Eq B.3, left) and L(N, S_min(S)) (Eqs 1.6 and 5.4, right), with the B_crit(L) the fit step adopted
+(batch scans, else the gradient noise scale, else the paper's).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from scalinglaws.figures.style import adjusted, bcrit, colorbar, fitted, log_gri
 from scalinglaws.fit import analytic, paper
 
 INPUTS = ("runs", "curves")
-OPTIONAL = ("fit_L_NS", "fit_B_crit")
+OPTIONAL = ("fit_L_NS", "B_crit_adopted")
 
 
 def slices(adj: pd.DataFrame, x: str, values) -> pd.DataFrame:
@@ -37,9 +37,9 @@ def L_at_steps(N, S, B, lns: dict, bc: dict, iterations: int = 60):
     return L
 
 
-def draw(runs: pd.DataFrame, curves: pd.DataFrame, fit_L_NS: dict | None = None, fit_B_crit: dict | None = None):
-    adj = adjusted(runs, curves, fit_B_crit)
-    bc = bcrit(fit_B_crit) or {k: paper.TABLE_5[k] for k in ("B_star", "alpha_B")}
+def draw(runs: pd.DataFrame, curves: pd.DataFrame, fit_L_NS: dict | None = None, B_crit_adopted: dict | None = None):
+    adj = adjusted(runs, curves, B_crit_adopted)
+    bc = bcrit(B_crit_adopted) or {k: paper.TABLE_5[k] for k in ("B_star", "alpha_B")}
     B = float(adj["batch_tokens"].median())
     grid = log_grid(adj["N"], pad=1.3)
     fig, (left, right) = panels(2, "Figure 11: performance vs compute budget and vs steps")

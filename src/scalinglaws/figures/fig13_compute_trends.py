@@ -13,14 +13,14 @@ from scalinglaws.figures.style import adjusted, fitted, interval, log_grid, pane
 from scalinglaws.fit import compute, paper
 
 INPUTS = ("runs", "curves")
-OPTIONAL = ("fit_L_C", "fit_L_Cmin", "fit_B_crit")
+OPTIONAL = ("fit_L_C", "fit_L_Cmin", "B_crit_adopted")
 SERIES = (("C", "C0", "fit_L_C", "C_c", "alpha_C", "$L = (C/2.0\\cdot10^{7})^{-0.057}$"),
           ("C_min", "C1", "fit_L_Cmin", "C_min_c", "alpha_C_min", "$L = (C_{min}/2.3\\cdot10^{8})^{-0.050}$"))
 
 
 def draw(runs: pd.DataFrame, curves: pd.DataFrame, fit_L_C: dict | None = None, fit_L_Cmin: dict | None = None,
-         fit_B_crit: dict | None = None):
-    adj = adjusted(runs, curves, fit_B_crit)
+         B_crit_adopted: dict | None = None):
+    adj = adjusted(runs, curves, B_crit_adopted)
     fits = {"fit_L_C": fit_L_C, "fit_L_Cmin": fit_L_Cmin}
     fig, (ax,) = panels(1, "Figure 13: empirical and batch-adjusted compute trends")
     fig.set_size_inches(6.8, 4.8)

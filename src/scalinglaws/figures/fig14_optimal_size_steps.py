@@ -14,7 +14,7 @@ from scalinglaws.figures.style import adjusted, fitted, interval, log_grid, pane
 from scalinglaws.fit import compute, paper
 
 INPUTS = ("runs", "curves")
-OPTIONAL = ("fit_N_opt", "fit_N_vs_C", "fit_S_min_opt", "fit_B_crit")
+OPTIONAL = ("fit_N_opt", "fit_N_vs_C", "fit_S_min_opt", "B_crit_adopted")
 
 
 def trend(ax, grid, fit, symbol, x, color):
@@ -25,8 +25,8 @@ def trend(ax, grid, fit, symbol, x, color):
 
 
 def draw(runs: pd.DataFrame, curves: pd.DataFrame, fit_N_opt: dict | None = None, fit_N_vs_C: dict | None = None,
-         fit_S_min_opt: dict | None = None, fit_B_crit: dict | None = None):
-    adj = adjusted(runs, curves, fit_B_crit)
+         fit_S_min_opt: dict | None = None, B_crit_adopted: dict | None = None):
+    adj = adjusted(runs, curves, B_crit_adopted)
     env_min, env_c = compute.envelope(adj, "C_min"), compute.envelope(adj, "C")
     fig, (left, right) = panels(2, "Figure 14: optimal model size and steps vs compute")
     left.scatter(env_min["C_min"], env_min["N"], s=14, color="C0", label="frontier N against $C_{min}$")

@@ -14,7 +14,7 @@ from scalinglaws.figures.style import adjusted, colorbar, panels
 from scalinglaws.fit.batch import first_reach
 
 INPUTS = ("runs", "curves")
-OPTIONAL = ("fit_B_crit",)
+OPTIONAL = ("B_crit_adopted",)
 
 
 def reach_table(adj: pd.DataFrame, targets) -> pd.DataFrame:
@@ -29,8 +29,8 @@ def reach_table(adj: pd.DataFrame, targets) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["N", "L", "S_min", "E_min"])
 
 
-def draw(runs: pd.DataFrame, curves: pd.DataFrame, fit_B_crit: dict | None = None):
-    adj = adjusted(runs, curves, fit_B_crit)
+def draw(runs: pd.DataFrame, curves: pd.DataFrame, B_crit_adopted: dict | None = None):
+    adj = adjusted(runs, curves, B_crit_adopted)
     final = adj.groupby("run_id")["test_loss"].min()
     targets = np.geomspace(final.max() * 1.02, adj["test_loss"].quantile(0.8), 8)
     table = reach_table(adj, targets)

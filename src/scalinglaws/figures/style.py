@@ -111,19 +111,20 @@ def save(fig, out_png: str | Path) -> None:
     plt.close(fig)
 
 
-def bcrit(fit_B_crit: dict | None) -> dict | None:
-    """Our B_crit(L) constants when the batch study fitted them, else None (the paper's Table 5)."""
-    return {k: fit_B_crit["params"][k] for k in ("B_star", "alpha_B")} if fitted(fit_B_crit) else None
+def bcrit(B_crit_adopted: dict | None) -> dict | None:
+    """The B_crit(L) constants the fit step adopted (results/fits/B_crit_adopted.json), else None
+    (the paper's Table 5)."""
+    return {k: B_crit_adopted["params"][k] for k in ("B_star", "alpha_B")} if fitted(B_crit_adopted) else None
 
 
-def adjusted(runs, curves, fit_B_crit: dict | None = None, min_layers: int = 2):
+def adjusted(runs, curves, B_crit_adopted: dict | None = None, min_layers: int = 2):
     """The size study's curves (models of at least ``min_layers`` layers) with C, C_min, S_min, E_min
     (PF-days, Eqs 5.4-5.5), as the fit step computes them."""
     from scalinglaws.fit.compute import adjusted_curves
 
     size = study(runs, "size")
     size = size[size["n_layer"] >= min_layers]
-    return adjusted_curves(curves[curves["run_id"].isin(size["run_id"])], size, bcrit=bcrit(fit_B_crit))
+    return adjusted_curves(curves[curves["run_id"].isin(size["run_id"])], size, bcrit=bcrit(B_crit_adopted))
 
 
 def power(x, scale, alpha):

@@ -46,7 +46,8 @@ Modules
 ``batch``      batch-scan crossings, the S-E hyperbola, B_crit(L) from scans or the noise scale
 ``context``    per-token L(T) = a + b T^-c
 ``tables``     Tables 1-6 (paper beside ours) as CSV and Markdown
-``suite``      every law by name (FITS) on a runs + curves pair, both bases; the CLI
+``suite``      every law by name (FITS) on a runs + curves pair, both bases, the adopted B_crit,
+               the files the workflow's figures read; the CLI
                ``python -m scalinglaws.fit {suite,L_N,L_ND,...} --runs R [--curves C] --out P``
 ``synthetic``  noisy runs generated from the paper's constants (tests, benchmark)
 

@@ -264,7 +264,8 @@ def _batched_refit(law, theta0, X, logy, W, delta, bounds, maxiter=50, tol=1e-7)
 
     def loss(th, w):
         lp = law.log_predict(th, X)
-        return np.where(np.isfinite(lp), w * huber(lp - logy, delta), np.inf).sum(axis=1)
+        with np.errstate(invalid="ignore"):  # inf - inf where a draw leaves the law's domain: masked below
+            return np.where(np.isfinite(lp), w * huber(lp - logy, delta), np.inf).sum(axis=1)
 
     f = loss(theta, W)
     for _ in range(maxiter):

@@ -2,11 +2,25 @@
 
 Studies are told apart by the runs table's ``study`` column: ``size`` (N sweep, full data),
 ``data`` (early-stopped (N, D) grid), ``batch`` (batch-size scans). A law whose study is absent is
-left out and named in ``notes``. B_crit(L) depends on neither basis and is shared by both; without
-a batch study, S_min and C_min use the paper's B_crit. Usage without Snakemake::
+left out and named in ``notes``; a law that is asked for but cannot be fitted (too few points, a
+failed optimisation) is recorded as not fitted, with the reason, instead of stopping the others.
+
+B_crit(L) depends on neither basis. S_min and C_min use the B_crit that ``Study.bcrit_choice``
+adopts: the batch-scan fit (the paper's method) unless it is flagged, then the gradient noise
+scale fit (the paper's Fig 10: B_crit ~ B_noise), else the paper's Table 5. Usage without Snakemake::
 
     python -m scalinglaws.fit suite --runs runs.parquet --curves curves.parquet --out results/fits
     python -m scalinglaws.fit L_N --runs runs.parquet --out results/fits/L_N.json [--basis total]
+
+The suite writes (``write_suite``)::
+
+    <out>/<basis>/<law>.json        each fit with intervals and provenance, or {"not_fitted": reason}
+    <out>/<basis>/early_stop.csv    S_stop against its Eq 5.7 bound (Fig 16), with a data study
+    <out>/B_crit_adopted.json       the B_crit(L) that S_min and C_min use, and why
+    <out>/batch_critical.csv        S_min, E_min, B_crit per (model, loss target) (Figs 10, 18)
+    <out>/per_token.json            L(T) = a + b T^-c of every size-study run (Fig 20), given positions
+    <out>/summary.json              every constant, notes, the Eq 6.8 intersection (Fig 15)
+    <tables>/tableN_<slug>.{csv,md} Tables 2-6 (and 1 from the runs' shapes), the paper beside ours
 """
 
 from __future__ import annotations
@@ -19,7 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from scalinglaws.fit import analytic, batch, compute, paper, size_data, tables
+from scalinglaws.fit import analytic, batch, compute, context, paper, size_data, tables
 from scalinglaws.fit.core import FitResult, FitSettings, save_fit
 from scalinglaws.io import read_json, write_json
 
@@ -54,8 +68,7 @@ def _with_total_flops(curves: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
 class Study:
     """The runs and curves of one analysis, split by study, with shared pieces computed once.
 
-    ``bcrit`` (B_star, alpha_B) overrides the B_crit used for S_min and C_min; otherwise ours from
-    the batch study, else the paper's Table 5.
+    ``bcrit`` (B_star, alpha_B) overrides the B_crit used for S_min and C_min (see ``bcrit_choice``).
     """
 
     def __init__(self, runs, curves=None, *, settings=None, min_layers=2, studies=("size", "data", "batch"),
@@ -91,10 +104,28 @@ class Study:
     def B_crit(self) -> FitResult:
         return self._once("B_crit", lambda: batch.fit_B_crit(self.batch_table(), settings=self.settings))
 
+    def B_crit_noise(self) -> FitResult:
+        return self._once("B_crit_noise", lambda: batch.fit_B_crit_noise(self.curves, settings=self.settings))
+
+    def bcrit_choice(self) -> dict:
+        """The B_crit(L) that S_min and C_min use: ``{"source", "params", "fit", "reason"}`` (``adopt_bcrit``)."""
+        def make():
+            if self._bcrit is not None:
+                return {"source": "given", "params": dict(self._bcrit), "fit": None, "reason": "set by the caller"}
+            candidates = []
+            for source, need, fit in (("batch scans", "batch", self.B_crit), ("gradient noise scale", "noise", self.B_crit_noise)):
+                if self.has(need):
+                    try:
+                        candidates.append((source, fit()))
+                    except Exception as err:  # a degenerate scan: the next source may do
+                        candidates.append((source, err))
+            return adopt_bcrit(candidates)
+        return self._once("bcrit_choice", make)
+
     def bcrit(self) -> dict | None:
-        if self._bcrit is None and len(self.scan) and self.has("batch"):
-            self._bcrit = {k: self.B_crit().params[k] for k in ("B_star", "alpha_B")}
-        return self._bcrit
+        """B_star and alpha_B for S_min and C_min, or None for the paper's (``bcrit_choice``)."""
+        choice = self.bcrit_choice()
+        return None if choice["source"] == "paper Table 5" else choice["params"]
 
     def adjusted(self, basis: str) -> pd.DataFrame:
         """Batch-adjusted curves of the size study's runs with at least ``min_layers`` layers."""
@@ -105,8 +136,8 @@ class Study:
                                            deep.assign(N=deep[cols["N"]]), x=cols["flops"], bcrit=self.bcrit())
         return self._once(("adjusted", basis), make)
 
-    def envelope(self, basis: str) -> pd.DataFrame:
-        return self._once(("envelope", basis), lambda: compute.envelope(self.adjusted(basis), "C_min"))
+    def envelope(self, basis: str, x: str = "C_min") -> pd.DataFrame:
+        return self._once(("envelope", basis, x), lambda: compute.envelope(self.adjusted(basis), x))
 
     def L_ND(self, basis: str) -> FitResult:
         return self._once(("L_ND", basis), lambda: size_data.fit_L_ND(self.data, x=BASES[basis]["N"], settings=self.settings))
@@ -125,18 +156,64 @@ class Study:
 
     def L_D(self, basis: str) -> FitResult:
         # the paper's D sweep is one model on nested subsets: take the data grid's largest model
+        limited = self.data[self.data["dataset_tokens"].notna()]
+        if len(limited) <= 2:
+            raise ValueError(f"L(D) needs at least 3 runs on a limited dataset, the data study has {len(limited)}")
         n = self.data[BASES[basis]["N"]]
         return size_data.fit_L_D(self.data[n == n.max()], settings=self.settings)
 
+    def early_stop(self, basis: str, fits: dict[str, FitResult]) -> pd.DataFrame:
+        """Each data-study run's stopping step against the Eq 5.7 bound from our L(N, D) and L(N, S)."""
+        lns = fits["L_NS"].params if "L_NS" in fits else paper.TABLE_3
+        return size_data.early_stop_table(self.data, {k: fits["L_ND"].params[k] for k in paper.TABLE_2},
+                                          lns["S_c"], lns["alpha_S"], x=BASES[basis]["N"],
+                                          bcrit=self.bcrit() if "batch_tokens" in self.data else None)
 
-def _trend(y):
-    return lambda st, b: compute.fit_trend(st.envelope(b), y, settings=st.settings)
+    def per_token(self, positions: pd.DataFrame) -> tuple[dict, list[str]]:
+        """L(T) of every size-study run from its per-position test losses (Fig 20), and notes."""
+        test = positions[(positions["set"] == "test") & positions["run_id"].isin(set(self.size["run_id"]))]
+        size_n = self.size.set_index("run_id")["N"]
+        fitted, notes = {}, []
+        for run_id, g in test.groupby("run_id"):
+            try:
+                fit = context.fit_L_T(g["position"], g["loss"], settings=self.settings, provenance={"run_id": run_id})
+            except Exception as err:  # one run's curve too flat or too short: the others still count
+                notes.append(f"L(T) of {run_id} not fitted: {err}")
+                continue
+            fitted[run_id] = {**fit.to_dict(), "N": float(size_n.loc[run_id])}
+        return fitted, notes
+
+
+def adopt_bcrit(candidates: list[tuple[str, FitResult | Exception]]) -> dict:
+    """Pick the B_crit(L) for S_min and C_min from fits in order of preference (source, fit or error).
+
+    The batch scans measure B_crit directly, as the paper does, and come first; when their fit is
+    flagged (an optimum at the edge of the grid, ill-conditioning: common on small scans) the
+    gradient noise scale, which the paper's Fig 10 shows tracks B_crit, takes over if its fit is
+    clean. When every fit is flagged the first is kept; with none, the paper's Table 5.
+    Returns ``{"source", "params" (B_star, alpha_B), "fit" (FitResult or None), "reason"}``.
+    """
+    fitted = [(source, fit) for source, fit in candidates if isinstance(fit, FitResult)]
+    problems = [f"{source}: not fitted ({fit})" for source, fit in candidates if not isinstance(fit, FitResult)]
+    problems += [f"{source}: {w}" for source, fit in fitted for w in fit.warnings]
+    if not fitted:
+        return {"source": "paper Table 5", "params": {k: paper.TABLE_5[k] for k in ("B_star", "alpha_B")}, "fit": None,
+                "reason": "; ".join(problems) or "no batch study and no noise-scale measurements"}
+    clean = [(source, fit) for source, fit in fitted if not fit.warnings]
+    source, fit = (clean or fitted)[0]
+    reason = "the first clean fit in order of preference" if clean else "every fit is flagged: the first is kept"
+    return {"source": source, "params": {k: fit.params[k] for k in ("B_star", "alpha_B")}, "fit": fit,
+            "reason": "; ".join([reason, *problems])}
+
+
+def _trend(y, x="C_min"):
+    return lambda st, b: compute.fit_trend(st.envelope(b, x), y, x=x, settings=st.settings)
 
 
 # name -> (what it needs, how to fit it in a basis); the names are those ``tables`` reads
 FITS = {
     "B_crit": ("batch", lambda st, b: st.B_crit()),
-    "B_crit_noise": ("noise", lambda st, b: batch.fit_B_crit_noise(st.curves, settings=st.settings)),
+    "B_crit_noise": ("noise", lambda st, b: st.B_crit_noise()),
     "L_N": ("size", lambda st, b: st.compare_log_power(b)["power"]),
     "log_N": ("size", lambda st, b: st.compare_log_power(b)["log"]),
     "L_NS": ("curves", lambda st, b: compute.fit_L_NS(st.adjusted(b), settings=st.settings)),
@@ -146,11 +223,35 @@ FITS = {
     "S_min_opt": ("curves", _trend("S_min")),
     "B_opt": ("curves", _trend("B_crit")),
     "D_opt": ("curves", _trend("tokens")),
+    "N_vs_C": ("curves", _trend("N", x="C")),  # N against naive compute C = 6NBS (Fig 14 left)
     "L_D": ("data", lambda st, b: st.L_D(b)),
     "L_ND": ("data", lambda st, b: st.L_ND(b)),
     "overfitting": ("data", lambda st, b: size_data.fit_overfitting(st.data, st.L_ND(b), x=BASES[b]["N"], settings=st.settings)),
     "chinchilla": ("data", lambda st, b: st.chinchilla(b)),
 }
+# the study kind of a config whose runs each need comes from (the noise scale: a size study measuring it)
+NEED_KIND = {"size": "size", "curves": "size", "data": "data", "batch": "batch", "noise": "noise"}
+MISSING_STUDY_NOTES = {
+    "batch": "B_crit(L) not fitted (no batch study)",
+    "size": "no size study: L(N), L(C), L(C_min), L(N,S) and Table 6 not fitted",
+    "data": "no data study: L(D), L(N,D), the overfitting fit and Chinchilla not fitted",
+}
+TABLES = {2: "fit_L_N_D", 3: "fit_L_N_S", 4: "trend_equations", 5: "trend_parameters", 6: "compute_efficient"}
+
+
+def laws_for(kinds: set[str]) -> list[str]:
+    """The laws a study with runs of these kinds supports (``studies.fit_kinds`` of a config)."""
+    return [law for law, (need, _) in FITS.items() if NEED_KIND[need] in kinds]
+
+
+def fit_paths(laws: list[str], out="results/fits") -> dict[str, str]:
+    """``{"<basis>/<law>": path}`` of the fits ``write_suite`` writes for ``laws``."""
+    return {f"{b}/{law}": f"{out}/{b}/{law}.json" for b in BASES for law in laws}
+
+
+def table_paths(tables_out="results/tables") -> dict[int, str]:
+    """Stems of Tables 2-6 as ``write_suite`` names them."""
+    return {i: f"{tables_out}/table{i}_{slug}" for i, slug in TABLES.items()}
 
 
 def fit_one(name: str, study: Study, basis="non_embedding") -> FitResult:
@@ -161,36 +262,55 @@ def fit_one(name: str, study: Study, basis="non_embedding") -> FitResult:
     return fit(study, basis)
 
 
-def fit_suite(runs: pd.DataFrame, curves: pd.DataFrame | None, *, settings: FitSettings | None = None,
-              bases=("non_embedding", "total"), min_layers=2, studies=("size", "data", "batch")) -> dict:
-    """Every fit the runs support. Returns ``{"fits": {basis: {name: FitResult}}, "batch_table",
-    "envelope", "early_stop", "intersection", "models", "notes", "seconds"}``. ``studies`` names
-    the size, data and batch studies in the ``study`` column."""
+def fit_suite(runs: pd.DataFrame, curves: pd.DataFrame | None, *, positions: pd.DataFrame | None = None,
+              laws: list[str] | None = None, settings: FitSettings | None = None, bases=tuple(BASES), min_layers=2,
+              studies=("size", "data", "batch")) -> dict:
+    """Fit ``laws`` (default: every law the runs support) in each basis.
+
+    Returns ``{"fits": {basis: {law: FitResult}}, "not_fitted": {basis: {law: reason}}, "bcrit" (the
+    adopted B_crit, see ``Study.bcrit_choice``), "bcrit_fit", "batch_table", "early_stop", "intersection", "per_token", "models", "laws", "notes", "seconds"}``.
+    Diverged runs are left out. ``studies`` names the size, data and batch studies in the ``study``
+    column; ``positions`` (per-position test losses) adds the per-token fits of Fig 20.
+    """
     t0 = time.perf_counter()
+    notes = []
+    if "status" in runs and (runs["status"] == "diverged").any():
+        notes.append(f"left out {int((runs['status'] == 'diverged').sum())} diverged run(s)")
+        runs = runs[runs["status"] != "diverged"]
     st = Study(runs, curves, settings=settings, min_layers=min_layers, studies=studies)
-    out: dict = {"fits": {b: {} for b in bases}, "notes": []}
-    for need, missing in (("batch", "B_crit(L) not fitted (no batch study): S_min and C_min use the paper's "
-                                    "Table 5 B_crit, which depends on the paper's tokenizer"),
-                          ("size", "no size study: L(N), L(C), L(C_min), L(N,S) and Table 6 not fitted"),
-                          ("data", "no data study: L(D), L(N,D), the overfitting fit and Chinchilla not fitted")):
-        if not st.has(need):
-            out["notes"].append(missing)
+    notes += [note for need, note in MISSING_STUDY_NOTES.items() if not st.has(need)]
+    laws = [law for law, (need, _) in FITS.items() if st.has(need)] if laws is None else list(laws)
+    unknown = sorted(set(laws) - set(FITS))
+    if unknown:
+        raise ValueError(f"unknown law(s) {unknown}; known: {list(FITS)}")
+    out: dict = {"laws": laws, "fits": {b: {} for b in bases}, "not_fitted": {b: {} for b in bases}, "notes": notes}
     for b in bases:
+        for law in laws:
+            try:
+                out["fits"][b][law] = fit_one(law, st, b)
+            except Exception as err:  # a degenerate grid: say why, fit the others
+                out["not_fitted"][b][law] = str(err)
+                notes.append(f"{b}/{law} not fitted: {err}")
         fits = out["fits"][b]
-        for name, (need, fit) in FITS.items():
-            if st.has(need) and not (name == "L_D" and st.data["dataset_tokens"].notna().sum() <= 2):
-                fits[name] = fit(st, b)
-        if "L_NS" in fits:
-            out.setdefault("envelope", {})[b] = st.envelope(b)
         if "L_ND" in fits and "best_step" in st.data:
-            lns = fits["L_NS"].params if "L_NS" in fits else paper.TABLE_3
-            out.setdefault("early_stop", {})[b] = size_data.early_stop_table(
-                st.data, {k: fits["L_ND"].params[k] for k in paper.TABLE_2}, lns["S_c"], lns["alpha_S"],
-                x=BASES[b]["N"], bcrit=st.bcrit() if "batch_tokens" in st.data else None)
+            out.setdefault("early_stop", {})[b] = st.early_stop(b, fits)
         if {"L_Cmin", "L_D", "D_opt", "N_opt"} <= set(fits):
-            out.setdefault("intersection", {})[b] = intersection(fits)
-    if st.has("batch"):
-        out["batch_table"] = st.batch_table()
+            try:
+                out.setdefault("intersection", {})[b] = intersection(fits)
+            except ValueError as err:
+                notes.append(f"{b}: no L(C_min) / L(D(C)) intersection: {err}")
+    choice = st.bcrit_choice()
+    out["bcrit"] = {k: v for k, v in choice.items() if k != "fit"}
+    out["bcrit_fit"] = choice["fit"]
+    if "B_crit" in laws:
+        table = st.batch_table() if len(st.scan) and st.curves is not None else pd.DataFrame()
+        if table.empty:
+            table = pd.DataFrame(columns=["N", "L", "n_runs", "S_min", "E_min", "B_crit"])
+            notes.append("batch study: no loss target reached by three batch sizes of one model")
+        out["batch_table"] = table
+    if positions is not None and len(st.size):
+        out["per_token"], per_token_notes = st.per_token(positions)
+        notes += per_token_notes
     out["models"] = tables.models_from_runs(runs)
     out["seconds"] = time.perf_counter() - t0
     return out
@@ -216,29 +336,37 @@ def intersection(fits: dict[str, FitResult]) -> dict:
     return out
 
 
-def write_suite(suite: dict, out: str | Path, models: dict | None = None) -> None:
-    """Write every fit as ``<out>/<basis>/<name>.json`` and Tables 1-6 as ``<out>/tables/tableN.{csv,md}``.
-
-    Table 1 uses ``models`` (see ``tables.table_1``), else the shapes and counts in the runs table.
-    """
+def write_suite(suite: dict, out: str | Path, tables_out: str | Path | None = None, models: dict | None = None,
+                table1: bool = True) -> None:
+    """Write every file of the module docstring's list; Tables 2-6 (and Table 1 with ``table1``,
+    from ``models`` or the shapes in the runs table) go to ``tables_out``, default ``<out>/tables``."""
     out = Path(out)
-    summary = {"notes": suite["notes"], "seconds": suite["seconds"], "fits": {}}
+    tables_out = Path(tables_out) if tables_out is not None else out / "tables"
+    summary = {"laws": suite["laws"], "notes": suite["notes"], "seconds": suite["seconds"], "fits": {},
+               "B_crit_adopted": suite["bcrit"], "intersection": suite.get("intersection", {})}
     for basis, fits in suite["fits"].items():
         for name, fit in fits.items():
             save_fit(fit, out / basis / f"{name}.json")
             summary["fits"][f"{basis}/{name}"] = {"params": fit.params, "intervals": fit.intervals,
                                                   "extrapolation": fit.extrapolation, "warnings": fit.warnings}
+        for name, reason in suite["not_fitted"][basis].items():
+            write_json(out / basis / f"{name}.json", {"law": name, "params": {}, "intervals": {}, "not_fitted": reason})
+    write_json(out / "B_crit_adopted.json", {"law": "B_crit(L) used for S_min and C_min", **suite["bcrit"]})
     if "batch_table" in suite:
         tables.write_table(suite["batch_table"], out / "batch_critical")
-    for basis, table in suite.get("early_stop", {}).items():
-        tables.write_table(table, out / basis / "early_stop")
-    summary["intersection"] = suite.get("intersection", {})
+    if "L_ND" in suite["laws"]:
+        for basis in suite["fits"]:
+            early = suite.get("early_stop", {}).get(basis, pd.DataFrame(columns=["run_id", "N", "D", "S_stop", "bound", "holds"]))
+            tables.write_table(early, out / basis / "early_stop")
+    if "per_token" in suite:
+        write_json(out / "per_token.json", suite["per_token"])
     fits = suite["fits"].get("non_embedding", {})
-    for i, make in enumerate((tables.table_2, tables.table_3, tables.table_4, tables.table_5, tables.table_6), start=2):
-        tables.write_table(make(fits), out / "tables" / f"table{i}")
+    for i, stem in table_paths(tables_out).items():
+        table = tables.table_5(fits, suite["bcrit"], suite.get("bcrit_fit")) if i == 5 else getattr(tables, f"table_{i}")(fits)
+        tables.write_table(table, stem)
     models = models or suite.get("models")
-    if models:
-        tables.write_table(tables.table_1(models), out / "tables" / "table1")
+    if table1 and models:
+        tables.write_table(tables.table_1(models), tables_out / "table1_parameters_flops")
     write_json(out / "summary.json", summary)
 
 
@@ -248,7 +376,12 @@ def main(argv=None) -> None:
     p.add_argument("what", choices=["suite", *FITS], help="'suite' for every law, else one law")
     p.add_argument("--runs", required=True, help="runs table (parquet)")
     p.add_argument("--curves", help="curves table (parquet); needed by the curve and batch laws")
+    p.add_argument("--positions", help="suite: per-position losses (parquet) for the per-token fits of Fig 20")
+    p.add_argument("--laws", nargs="*", help="suite: the laws to fit, each written even when it cannot be "
+                                             "fitted (default: every law the runs support)")
     p.add_argument("--out", required=True, help="a JSON file for one law; a directory for the suite")
+    p.add_argument("--tables", help="suite: directory of Tables 2-6 (default: <out>/tables)")
+    p.add_argument("--no-table1", action="store_true", help="suite: leave Table 1 to the workflow's own rule")
     p.add_argument("--basis", choices=list(BASES), default="non_embedding", help="one law: parameter basis")
     p.add_argument("--bcrit", help="one law: a B_crit fit (JSON) for S_min and C_min")
     p.add_argument("--models", help="suite: JSON of model shapes and measured counts for Table 1")
@@ -260,9 +393,11 @@ def main(argv=None) -> None:
     runs = pd.read_parquet(a.runs)
     curves = pd.read_parquet(a.curves) if a.curves else None
     if a.what == "suite":
-        suite = fit_suite(runs, curves, settings=settings)
-        write_suite(suite, a.out, read_json(a.models) if a.models else None)
-        print(f"{sum(len(f) for f in suite['fits'].values())} fits in {suite['seconds']:.1f} s -> {a.out}")
+        positions = pd.read_parquet(a.positions) if a.positions else None
+        suite = fit_suite(runs, curves, positions=positions, laws=a.laws, settings=settings)
+        write_suite(suite, a.out, a.tables, read_json(a.models) if a.models else None, table1=not a.no_table1)
+        print(f"{sum(len(f) for f in suite['fits'].values())} fits in {suite['seconds']:.1f} s -> {a.out}; "
+              f"S_min and C_min use B_crit from {suite['bcrit']['source']}")
         for note in suite["notes"]:
             print("note:", note)
         return

@@ -105,18 +105,25 @@ def _substitute(form: str, consts: dict) -> str:
     return form
 
 
-def table_5(fits: dict[str, FitResult]) -> pd.DataFrame:
-    """Table 5: the key parameters of the single-variable trends."""
+def table_5(fits: dict[str, FitResult], bcrit: dict | None = None, bcrit_fit: FitResult | None = None) -> pd.DataFrame:
+    """Table 5: the key parameters of the single-variable trends.
+
+    The B_crit rows show the B_crit(L) the suite adopted (``bcrit``: its source, and ``bcrit_fit``)
+    when given, else the batch-scan fit.
+    """
     t5 = paper.TABLE_5
+    source = f"from the {bcrit['source']}" if bcrit and bcrit_fit is not None else ""
     specs = [
         ("alpha_N", "L_N", "alpha_N", ""), ("N_c", "L_N", "N_c", "non-embedding parameters"),
         ("alpha_D", "L_D", "alpha_D", ""), ("D_c", "L_D", "D_c", "tokens"),
         ("alpha_C", "L_C", "alpha_C", ""), ("C_c", "L_C", "C_c", f"PF-days; Fig 13 legend prints {paper.C_c_fig:.2g}"),
         ("alpha_C_min", "L_Cmin", "alpha_C", f"predicted {paper.alpha_C_min_eq_B_7} (Eq B.7)"),
         ("C_min_c", "L_Cmin", "C_c", f"PF-days; Fig 1/13 legends print {paper.C_min_c_fig:.2g}"),
-        ("alpha_B", "B_crit", "alpha_B", ""), ("B_star", "B_crit", "B_star", f"tokens; text prints {paper.B_star_text:.2g}"),
+        ("alpha_B", "B_crit", "alpha_B", source), ("B_star", "B_crit", "B_star", f"tokens; text prints {paper.B_star_text:.2g}"),
         ("alpha_S", "L_NS", "alpha_S", ""), ("S_c", "L_NS", "S_c", "steps"),
     ]
+    if bcrit_fit is not None:
+        fits = {**fits, "B_crit": bcrit_fit}
     return pd.DataFrame([_row(q, t5[q], fits.get(k), p, n) for q, k, p, n in specs], columns=COLUMNS)
 
 
