@@ -185,8 +185,9 @@ def expand_studies(config: dict) -> dict[str, dict[str, dict]]:
 def fit_kinds(config: dict) -> set[str]:
     """The study kinds a config's runs will hold, as the fit suite needs them (``fit.suite.laws_for``):
     the configured kinds, plus ``noise`` when a size study measures the gradient noise scale."""
-    kinds = {spec.get("kind", name) for name, spec in config.get("studies", {}).items()}
-    size = config.get("studies", {}).get("size", {})
-    if "size" in kinds and {**config.get("train", {}), **size.get("train", {})}.get("noise_scale_every"):
+    studies = config.get("studies", {})
+    kinds = {spec.get("kind", name) for name, spec in studies.items()}
+    if any(spec.get("kind", name) == "size" and {**config.get("train", {}), **spec.get("train", {})}.get("noise_scale_every")
+           for name, spec in studies.items()):
         kinds.add("noise")
     return kinds

@@ -4,6 +4,7 @@ The workflow runs once per test session in a temporary working directory (a few 
 Debian documentation, four tiny cells); the tests then check its outputs and how it reruns.
 """
 
+import json
 import re
 import shutil
 import subprocess
@@ -50,12 +51,15 @@ def test_every_target_is_built(workdir):
         assert (workdir / "results/tables" / name).exists()
     runs = pd.read_parquet(workdir / "results/tables/runs.parquet")
     assert len(runs) == 4 and set(runs["status"]) == {"completed"}
+    assert set(runs["study"]) == {"size"} and set(runs["study_name"]) == {"models"}  # kind, and the config's name
+    summary = json.loads((workdir / "results/fits/summary.json").read_text())
+    assert "non_embedding/L_N" in summary["fits"] and summary["B_crit_adopted"]["params"]
     assert runs["N"].tolist() == sorted(runs["N"]) and runs["N"].min() == 768
     assert {"loss_test", "loss_books", "bpb_test", "bpb_books"} <= set(runs.columns)
 
 
 def test_every_run_logs_its_full_curve(workdir):
-    for run_dir in (workdir / "results/runs/size").iterdir():
+    for run_dir in (workdir / "results/runs/models").iterdir():
         metrics = pd.read_parquet(run_dir / "metrics.parquet")
         assert metrics["step"].tolist() == list(range(len(metrics)))
         assert metrics["test_loss"].notna().sum() >= 5
@@ -67,7 +71,7 @@ def test_a_finished_run_has_nothing_left_to_do(workdir):
 
 
 def test_deleting_one_run_retrains_that_cell_only(workdir):
-    shutil.rmtree(workdir / "results/runs/size/L2_d16")
+    shutil.rmtree(workdir / "results/runs/models/L2_d16")
     jobs = planned_jobs(workdir)
     assert jobs["train"] == 1 and jobs["evaluate"] == 1
     assert not {"corpus_acquire", "train_bpe", "encode_split"} & set(jobs)

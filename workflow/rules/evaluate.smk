@@ -34,10 +34,15 @@ rule collect_runs:
         positions="results/tables/positions.parquet",
     params:
         run_dirs=RUN_DIRS,
+        kinds=" ".join(
+            f"--kind {name}={spec['kind']}"
+            for name, spec in config["studies"].items()
+            if spec.get("kind", name) != name
+        ),
     log:
         "logs/evaluate/collect.log",
     conda:
         CONDA_ENV
     shell:
         "python -m scalinglaws.evaluate.collect --out-runs {output.runs} --out-curves {output.curves} "
-        "--out-positions {output.positions} {params.run_dirs} 2> {log}"
+        "--out-positions {output.positions} {params.kinds} {params.run_dirs} 2> {log}"

@@ -11,8 +11,14 @@ POSITIONS = "results/tables/positions.parquet"
 # the B_crit(L) the fit step adopted for S_min and C_min (batch scans, noise scale or the paper's)
 BCRIT = "results/fits/B_crit_adopted.json"
 # the summary of the size study's tracked cell, beside its tracking.parquet (Figs 8 and 20, right)
-TRACKED_CELLS = [cell for cell, spec in CELLS.get("size", {}).items() if spec.get("track")]
-TRACKED = {"run_tracked": f"results/runs/size/{TRACKED_CELLS[-1]}/summary.json"} if TRACKED_CELLS else {}
+TRACKED_RUNS = [
+    f"results/runs/{study}/{cell}"
+    for study, cells in CELLS.items()
+    if config["studies"][study].get("kind", study) == "size"
+    for cell, spec in cells.items()
+    if spec.get("track")
+]
+TRACKED = {"run_tracked": f"{TRACKED_RUNS[-1]}/summary.json"} if TRACKED_RUNS else {}
 
 
 # figure -> (study kinds it needs, its inputs by the name its draw() takes)

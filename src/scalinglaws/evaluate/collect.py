@@ -5,7 +5,9 @@ runs.parquet   one row per run: the cell's settings, its accounting, final/best 
 curves.parquet one row per logged step per run: tokens, FLOPs under each convention, losses;
 positions.parquet  the final model's mean loss at each context position, per run and evaluation set
                (``run_id, set, position, loss``, from each run's eval.parquet; Figs 7, 20, 21).
-The column names are the fitting library's input schema (``scalinglaws.fit``).
+The column names are the fitting library's input schema (``scalinglaws.fit``). ``study`` holds the
+study's kind (``size``, ``data``, ``batch`` ...: what the fits and figures select on) and
+``study_name`` the name it has in the config, which can differ (``studies: {scans: {kind: batch}}``).
 """
 
 from __future__ import annotations
@@ -18,12 +20,14 @@ import pandas as pd
 from scalinglaws.io import atomic_path, read_json
 
 
-def run_row(run_dir: Path) -> dict:
+def run_row(run_dir: Path, kinds: dict[str, str] | None = None) -> dict:
+    """One run's row; ``kinds`` maps a study's config name to its kind where the two differ."""
     summary = read_json(run_dir / "summary.json")
     config = summary["config"]
     row = {
         "run_id": f"{summary['study']}/{summary['cell']}",
-        "study": summary["study"],
+        "study": (kinds or {}).get(summary["study"], summary["study"]),
+        "study_name": summary["study"],
         "cell": summary["cell"],
         "status": summary["status"],
         **{k: config[k] for k in ("n_layer", "d_model", "n_head", "n_ctx", "batch_size", "dropout", "reuse")},
@@ -51,10 +55,10 @@ def run_row(run_dir: Path) -> dict:
 
 
 def collect(run_dirs: list[str | Path], runs_out: str | Path, curves_out: str | Path,
-            positions_out: str | Path | None = None) -> pd.DataFrame:
+            positions_out: str | Path | None = None, kinds: dict[str, str] | None = None) -> pd.DataFrame:
     rows, curves, positions = [], [], []
     for run_dir in map(Path, run_dirs):
-        row = run_row(run_dir)
+        row = run_row(run_dir, kinds)
         rows.append(row)
         metrics = pd.read_parquet(run_dir / "metrics.parquet")
         metrics.insert(0, "run_id", row["run_id"])
@@ -81,8 +85,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out-runs", required=True)
     parser.add_argument("--out-curves", required=True)
     parser.add_argument("--out-positions", help="per-position losses of every run (needs eval.parquet)")
+    parser.add_argument("--kind", action="append", default=[], metavar="STUDY=KIND",
+                        help="the kind of a study whose config name is not its kind (repeatable)")
     args = parser.parse_args(argv)
-    runs = collect(args.run_dirs, args.out_runs, args.out_curves, args.out_positions)
+    kinds = {}
+    for item in args.kind:
+        name, sep, kind = item.partition("=")
+        if not sep:
+            parser.error(f"--kind {item!r} is not STUDY=KIND")
+        kinds[name] = kind
+    runs = collect(args.run_dirs, args.out_runs, args.out_curves, args.out_positions, kinds)
     print(f"collected {len(runs)} runs into {args.out_runs}")
 
 
