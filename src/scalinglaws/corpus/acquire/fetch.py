@@ -250,8 +250,9 @@ class _Resolver:
                 raise _Stop("timeout", f"resolving {host}: {self.threads} earlier lookups still hang")
             lookup = self._running.get(host)
             if lookup is None:
-                lookup = self._running[host] = _Lookup()
+                lookup = _Lookup()  # registered after the thread starts: one that cannot start leaves no entry
                 threading.Thread(target=self._run, args=(host, lookup), name=f"resolve {host}", daemon=True).start()
+                self._running[host] = lookup
         if not lookup.done.wait(max(0.0, end - time.monotonic())):
             raise _Stop("timeout", f"resolving {host} took over {timeout:.3g} s")
         if isinstance(lookup.error, (socket.gaierror, UnicodeError)):
