@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import collections
+import socket
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -71,3 +74,46 @@ def test_queueing_for_a_host_does_not_eat_the_deadline(fault_server):
     with ThreadPoolExecutor(4) as pool:
         results = list(pool.map(fetcher.fetch, [f"{fault_server.base}/{n}/slow" for n in range(20, 24)]))
     assert [r.status for r in results] == ["ok"] * 4
+
+
+@pytest.fixture
+def hanging_dns(monkeypatch):
+    """Lookups of names under .hang.test block (as under a name server that never answers) until the
+    test ends; other names resolve as usual. Yields the number of lookups started per name."""
+    release, started, real = threading.Event(), collections.Counter(), socket.getaddrinfo
+
+    def getaddrinfo(host, *args, **kwargs):
+        if host.endswith(".hang.test"):
+            started[host] += 1
+            release.wait(30)
+            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    yield started
+    release.set()
+
+
+def test_hanging_lookup_times_out_within_the_deadline(fault_server, hanging_dns):
+    fetcher = Fetcher(FetchOptions(**FAST_FETCH), allow_private_addresses=True)
+    t0 = time.monotonic()
+    r = fetcher.fetch("http://www.hang.test/1/good")
+    assert r.status == "timeout" and "www.hang.test" in r.error, r
+    assert time.monotonic() - t0 <= FAST_FETCH["deadline"] + 0.5
+    assert r.attempts == 2 and hanging_dns == {"www.hang.test": 1}  # the retry waited on the same lookup
+    # the worker moves on while that lookup still hangs
+    assert fetcher.fetch(f"{fault_server.base}/9/good").status == "ok"
+
+
+def test_hanging_lookups_hold_a_bounded_number_of_threads(hanging_dns):
+    """URLs on one hanging host share one lookup; lookups beyond the fetcher's cap (4 per fetcher thread)
+    wait for room rather than start a thread each."""
+    fetcher = Fetcher(FetchOptions(**{**FAST_FETCH, "concurrency": 1, "retries": 0}), allow_private_addresses=True)
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(fetcher.fetch, [f"http://a.hang.test/{n}/good" for n in range(8)]))
+        assert [r.status for r in results] == ["timeout"] * 8 and hanging_dns == {"a.hang.test": 1}
+        t0 = time.monotonic()
+        results = list(pool.map(fetcher.fetch, [f"http://{h}.hang.test/1/good" for h in "bcdef"]))
+    assert [r.status for r in results] == ["timeout"] * 5
+    assert time.monotonic() - t0 <= FAST_FETCH["deadline"] + 0.5
+    assert sum(hanging_dns.values()) == 4  # a and three of the five others; two waited and gave up

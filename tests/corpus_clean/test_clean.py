@@ -72,7 +72,39 @@ def test_boilerplate_lines_are_cut():
 
 
 def test_lines_without_letters_are_never_boilerplate():
-    assert lines.repeated_lines(["}\nhello", "}\nhello"], 2) == {"hello"}
+    assert lines.repeated_lines(["}\nHello there", "}\nHello there"], 2) == {"Hello there"}
+
+
+CHROME = ["Skip to content", "Share this article", "All rights reserved.", "© 2024 Example Docs Ltd",
+          "Privacy Policy | Terms of Use", "Small. Fast. Reliable.", "Search Documentation"]
+CODE = [
+    "import os", "class Point:", "    def __init__(self, x, y):", "        self.x = x", "    else:", "        pass",
+    "int main(void) {", "    return 0;", "}", "for f in *.txt; do", "    fi", "done", "end", "BEGIN;",
+    "SELECT name FROM users WHERE id = 1;", "IF EXISTS", "{% endfor %}", "Traceback (most recent call last):",
+    'File "<stdin>", line 1, in <module>', "Out[3]:", "dtype: float64", "(1 row)", "True",
+]
+WRAPPED = ["documentation.", "on the current database."]  # the tails of hard-wrapped sentences
+
+
+@pytest.mark.parametrize("line", CHROME)
+def test_repeated_chrome_is_boilerplate(line):
+    assert lines.repeated_lines([f"{line}\nText {i}." for i in range(3)], 3) == {line}
+
+
+@pytest.mark.parametrize("line", CODE + WRAPPED)
+def test_repeated_code_and_sentence_tails_are_not_boilerplate(line):
+    assert lines.repeated_lines([f"{line}\nText {i}." for i in range(3)], 3) == set()
+
+
+def test_code_blocks_survive_the_boilerplate_filter():
+    code = "\n".join(CODE)
+    docs = [make_doc(f"c{i}", "\n".join(CHROME[:3] + [english(i), f"For more on part {i}, see its", WRAPPED[0], code]
+                                          + CHROME[3:])) for i in range(5)]
+    kept, _ = clean(docs, CleanOptions(boilerplate_min_docs=3, toc_max_short_share=1.0))
+    assert len(kept) == 5
+    for i, d in enumerate(sorted(kept, key=lambda d: d["url"])):
+        assert d["text"].endswith(f"For more on part {i}, see its\ndocumentation.\n{code}")
+        assert not any(line in d["text"] for line in CHROME)
 
 
 def test_languages_empty_keeps_all_and_labels(corpus):

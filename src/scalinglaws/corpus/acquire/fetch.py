@@ -1,11 +1,12 @@
 """An HTTP fetcher that keeps every limit itself, because extraction libraries keep none of them.
 
-Per URL: http/https only; the host is resolved once and non-public addresses are refused unless
-allowed; connect and read timeouts; a total deadline over every attempt, redirect and byte, enforced
-by a watchdog that shuts the socket (so a server that drips one byte a second cannot extend it); a
-body cap kept while streaming; a redirect cap with loop detection; a per-host limit on open requests;
-retries with exponential backoff after 5xx, timeouts and dropped connections. Every call returns a
-``FetchResult`` with a status, never raises.
+Per URL: http/https only; the host is resolved once per request, within the connect timeout and the
+deadline, and non-public addresses are refused unless allowed; connect and read timeouts; a total
+deadline over every attempt, lookup, redirect and byte, enforced by a watchdog that shuts the socket
+(so a server that drips one byte a second cannot extend it); a body cap kept while streaming; a
+redirect cap with loop detection; a per-host limit on open requests; retries with exponential backoff
+after 5xx, timeouts and dropped connections. Every call returns a ``FetchResult`` with a status, never
+raises.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import ssl
 import threading
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 from scalinglaws.corpus.acquire.options import FetchOptions
@@ -79,6 +80,9 @@ class Fetcher:
             lambda: threading.BoundedSemaphore(opts.per_host_concurrency))
         self._slots_lock = threading.Lock()
         self._tls = ssl.create_default_context()
+        # a hanging lookup ends when the system resolver gives up (often after 10-30 s), while a worker
+        # whose lookups all hang moves on after each connect_timeout: room for a few stuck ones per worker
+        self._resolver = _Resolver(threads=4 * opts.concurrency)
 
     def fetch(self, url: str) -> FetchResult:
         called, clock, attempts = time.monotonic(), _Clock(self.opts.deadline), 0
@@ -127,23 +131,22 @@ class Fetcher:
             raise _Stop("invalid_url", str(exc)) from None
         if not host:
             raise _Stop("invalid_url", "no host")
-        address = self._resolve(host, port)
         slot = self._slot(host, port)
         wait = None if clock.start is None else max(0.0, clock.deadline - time.monotonic())
         if not slot.acquire(timeout=wait):
             raise _Stop("timeout", f"waited past the deadline for a free connection to {host}")
         clock.begin()
         try:
+            address = self._resolve(host, clock.deadline)
             return self._get(parts, host, port, address, clock.deadline)
         finally:
             slot.release()
 
-    def _resolve(self, host: str, port: int) -> str:
-        try:
-            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except (socket.gaierror, UnicodeError) as exc:
-            raise _Stop("dns_error", f"{host}: {exc}") from None
-        addresses = [info[4][0] for info in infos]
+    def _resolve(self, host: str, deadline: float) -> str:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise _Stop("timeout", "deadline passed")
+        addresses = self._resolver.addresses(host, min(self.opts.connect_timeout, remaining))
         if not self.allow_private:
             for a in addresses:  # every address must be public, or a DNS answer could point us inside
                 if not ipaddress.ip_address(a.split("%")[0]).is_global:
@@ -219,6 +222,54 @@ class Fetcher:
             for closable in (resp, sock, conn):
                 if closable is not None:
                     closable.close()
+
+
+@dataclass
+class _Lookup:
+    done: threading.Event = field(default_factory=threading.Event)
+    addresses: list[str] = field(default_factory=list)
+    error: Exception | None = None
+
+
+class _Resolver:
+    """``getaddrinfo`` with a timeout. A lookup cannot be cancelled, so it runs in a daemon thread that
+    callers stop waiting for at their timeout. Callers wanting a host whose lookup is still running wait
+    on that lookup instead of starting another, and at most ``threads`` lookups run at once, so a name
+    server that never answers costs a bounded number of stuck threads, not one per URL."""
+
+    def __init__(self, threads: int):
+        self.threads = threads
+        self._running: dict[str, _Lookup] = {}
+        self._changed = threading.Condition()
+
+    def addresses(self, host: str, timeout: float) -> list[str]:
+        end = time.monotonic() + timeout
+        with self._changed:
+            if not self._changed.wait_for(lambda: host in self._running or len(self._running) < self.threads,
+                                          timeout):
+                raise _Stop("timeout", f"resolving {host}: {self.threads} earlier lookups still hang")
+            lookup = self._running.get(host)
+            if lookup is None:
+                lookup = _Lookup()  # registered after the thread starts: one that cannot start leaves no entry
+                threading.Thread(target=self._run, args=(host, lookup), name=f"resolve {host}", daemon=True).start()
+                self._running[host] = lookup
+        if not lookup.done.wait(max(0.0, end - time.monotonic())):
+            raise _Stop("timeout", f"resolving {host} took over {timeout:.3g} s")
+        if isinstance(lookup.error, (socket.gaierror, UnicodeError)):
+            raise _Stop("dns_error", f"{host}: {lookup.error}")
+        if lookup.error is not None:
+            raise _Stop("error", f"resolving {host}: {lookup.error!r}")
+        return lookup.addresses
+
+    def _run(self, host: str, lookup: _Lookup) -> None:
+        try:
+            lookup.addresses = [info[4][0] for info in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)]
+        except Exception as exc:  # handed to every caller waiting on this lookup
+            lookup.error = exc
+        with self._changed:
+            del self._running[host]
+            self._changed.notify_all()
+        lookup.done.set()
 
 
 def _read_timeout(opts: FetchOptions, deadline: float) -> float:

@@ -1,22 +1,36 @@
-"""Line-level filters: repeated-line (boilerplate) removal and the table-of-contents test."""
+"""Line-level filters: repeated prose-line (boilerplate) removal and the table-of-contents test."""
 
 from __future__ import annotations
 
 import re
 from collections import Counter
 
-_LETTER = re.compile(r"[^\W\d_]")
 _BLANK_RUNS = re.compile(r"\n{3,}")
+# code syntax anywhere (assignment, braces, brackets, a call's "name(", a tag or placeholder "<name"), or a
+# last character that opens a block or continues the line
+_CODE = re.compile(r"[={}\[\]]|\w\(|<\w|[:;,(\\]$")
 
 
 def _boilerplate_key(line: str) -> str | None:
-    # lines without letters ("}", "----", "1.") are structure, not boilerplate: never removed
+    """The stripped line if it may be boilerplate, else None.
+
+    Boilerplate is site chrome (menus, taglines, legal, share and navigation text), and each piece of it is
+    a standalone phrase: "Skip to content", "All rights reserved.", "© 2024 Example Ltd". Lines repeat
+    across documents for other reasons too, and those are content: code and program output ("else:",
+    "return 0;", "import os", "self.x = x", "fi", "Out[3]:"), the tails of hard-wrapped sentences
+    ("documentation.", "on the current database.") and SQL keywords ("BEGIN", "IF EXISTS"). So a candidate
+    has two words or more, starts like a sentence or a title (an uppercase letter, or ©), has a lowercase
+    letter, and has no code syntax.
+    """
     line = line.strip()
-    return line if _LETTER.search(line) else None
+    prose = (len(line.split()) >= 2 and (line[0].isupper() or line[0] == "©") and any(c.islower() for c in line)
+             and not _CODE.search(line))
+    return line if prose else None
 
 
 def repeated_lines(texts: list[str], min_docs: int) -> set[str]:
-    """Stripped lines that occur in at least ``min_docs`` distinct texts."""
+    """Stripped lines that may be boilerplate (``_boilerplate_key``) and occur in at least ``min_docs``
+    distinct texts."""
     counts: Counter[str] = Counter()
     for text in texts:
         counts.update({k for k in map(_boilerplate_key, text.split("\n")) if k is not None})

@@ -4,7 +4,8 @@ Order (cheap and exact first, so later filters see less):
 
 1. ``unicode``         repair mojibake (ftfy) and drop control characters; empty results removed
 2. ``exact_dedupe``    one document per normalised-text hash (the smallest id is kept)
-3. ``boilerplate``     lines found in >= ``boilerplate_min_docs`` documents are cut from every document
+3. ``boilerplate``     prose lines (not code, output or sentence tails: ``lines.repeated_lines``)
+                       found in >= ``boilerplate_min_docs`` documents are cut from every document
 4. ``min_length``      documents shorter than ``min_chars`` characters removed
 5. ``toc``             documents whose share of short lines exceeds ``toc_max_short_share`` removed
 6. ``language``        ``lang`` filled by langid; documents not in ``languages`` removed
