@@ -1,5 +1,9 @@
 """LSTM cells, the gradient noise scale and tracked cells write what their figures need."""
 
+import shutil
+import sysconfig
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -50,6 +54,23 @@ def test_lstm_cell_trains_and_counts_itself(streams, tmp_path):
     assert acc["N_total"] == acc["N"] + VOCAB * 32 + 2 * 32  # tied embedding and the final norm
     initial = pd.read_parquet(tmp_path / "metrics.parquet")["test_loss"].iloc[0]
     assert summary["best_test_loss"] < initial - 0.2
+
+
+def test_compiled_model_trains_exactly_like_eager(streams, tmp_path):
+    # the path every GPU cell above 1e6 parameters takes, here on torch.compile's CPU backend,
+    # with noise-scale steps (half batches: a second compiled shape) among the ordinary ones
+    if shutil.which("c++") is None or not Path(sysconfig.get_paths()["include"], "Python.h").exists():
+        pytest.skip("torch.compile's CPU backend needs a C++ compiler and Python's headers (apt-get install g++ python3-dev)")
+    train, test = streams
+    cell = BASE | {"noise_scale_every": 7, "tokens": 8 * 16 * 20}
+    eager = train_cell(Cell.from_dict(cell | {"compile": "false"}), train, test, VOCAB, tmp_path / "eager", progress=False)
+    compiled = train_cell(Cell.from_dict(cell | {"compile": "true"}), train, test, VOCAB, tmp_path / "compiled",
+                          progress=False)
+    a, b = (pd.read_parquet(tmp_path / run / "metrics.parquet") for run in ("eager", "compiled"))
+    assert compiled["status"] == eager["status"] == "completed"
+    np.testing.assert_allclose(b["train_loss"].iloc[1:], a["train_loss"].iloc[1:], rtol=1e-5)
+    np.testing.assert_allclose(b["test_loss"].dropna(), a["test_loss"].dropna(), rtol=1e-5)
+    np.testing.assert_allclose(b["noise_scale"].dropna(), a["noise_scale"].dropna(), rtol=1e-3)
 
 
 def test_tracked_cell_logs_positions_and_ood_sets(streams, tmp_path):
