@@ -129,6 +129,14 @@ def train_cell(cell: Cell, train_tokens: np.ndarray, test_tokens: np.ndarray, vo
 
     noise_scale = NoiseScale(state["noise"])
     params = [p for p in model.parameters() if p.requires_grad]
+    prefetched: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
+
+    def load_batch(step: int) -> tuple[torch.Tensor, ...]:
+        """This process's share of a step's batch on the device (pinned, copied asynchronously on a GPU)."""
+        shards = (ranks.shard(t) for t in batches.batch(step))
+        if dev.type == "cuda":
+            return tuple(t.pin_memory().to(dev, non_blocking=True) for t in shards)
+        return tuple(t.to(dev) for t in shards)
 
     def save_resume() -> None:
         if not ranks.main:
@@ -172,7 +180,7 @@ def train_cell(cell: Cell, train_tokens: np.ndarray, test_tokens: np.ndarray, vo
             for group in optimizer.param_groups:
                 group["lr"] = lr
             t0 = time.perf_counter()
-            x, y = (ranks.shard(t).to(dev, non_blocking=True) for t in batches.batch(step))
+            x, y = prefetched.pop(step) if step in prefetched else load_batch(step)
             measure_noise = cell.noise_scale_every and step % cell.noise_scale_every == 0 and cell.batch_size >= 2
             if measure_noise:
                 loss, small_sq, big_sq = two_half_backward(step_model, params, x, y, token_losses, autocast)
@@ -187,6 +195,9 @@ def train_cell(cell: Cell, train_tokens: np.ndarray, test_tokens: np.ndarray, vo
             if cell.grad_clip > 0:
                 torch.nn.utils.clip_grad_norm_(model.parameters(), cell.grad_clip)
             optimizer.step()
+            if dev.type == "cuda" and step + 1 < total_steps:
+                # gather the next batch from the memmap while the GPU works through this step
+                prefetched[step + 1] = load_batch(step + 1)
             train_loss = ranks.mean(loss.item())  # synchronises the device, so the timing below is honest
             state["train_seconds"] += time.perf_counter() - t0
             if step < WARM_STEPS:  # compilation and allocator warm-up: not steady-state throughput
