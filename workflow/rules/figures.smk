@@ -33,7 +33,7 @@ FIGURE_SPECS = {
     "fig08_generalization": ({"size"}, dict(runs=RUNS, **TRACKED)),
     "fig09_overfitting": ({"data"}, dict(runs=RUNS, **fit_inputs("L_ND", "overfitting"))),
     "fig10_critical_batch": ({"batch"}, dict(curves=CURVES, batch_critical="results/fits/batch_critical.csv",
-                                             **fit_inputs("B_crit", "B_crit_noise"))),
+                                             **fit_inputs("B_crit", "B_crit_noise"), B_crit_adopted=BCRIT)),
     "fig11_compute_steps": ({"size"}, dict(runs=RUNS, curves=CURVES, **fit_inputs("L_NS"), B_crit_adopted=BCRIT)),
     "fig12_suboptimal": (set(), fit_inputs("L_NS")),
     "fig13_compute_trends": ({"size"}, dict(runs=RUNS, curves=CURVES, **fit_inputs("L_C", "L_Cmin"), B_crit_adopted=BCRIT)),

@@ -2,7 +2,8 @@
 
 Empirical B_crit = E_min/S_min (Eq 5.2) of each batch-scan model at each loss target (Fig 18), the
 gradient noise scale B_simple measured along the size study's training, our B_crit(L) fits to each
-and the paper's B_crit = 2.1e8 L^-4.8 tokens. The loss axis runs from high to low, as in the paper.
+and the paper's B_crit = 2.1e8 L^-4.8 tokens; the fit the other figures use for S_min and C_min is marked
+"adopted". The loss axis runs from high to low, as in the paper.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from scalinglaws.figures.style import PAPER_FIT, fitted, interval, log_grid, not
 from scalinglaws.fit import analytic, paper
 
 INPUTS = ("curves", "batch_critical")
-OPTIONAL = ("fit_B_crit", "fit_B_crit_noise")
+OPTIONAL = ("fit_B_crit", "fit_B_crit_noise", "B_crit_adopted")
+SOURCES = {"ours (scans)": "batch scans", "ours (noise scale)": "gradient noise scale"}
 
 
 def bcrit_label(who: str, fit: dict) -> str:
@@ -24,7 +26,7 @@ def bcrit_label(who: str, fit: dict) -> str:
 
 
 def draw(curves: pd.DataFrame, batch_critical: pd.DataFrame, fit_B_crit: dict | None = None,
-         fit_B_crit_noise: dict | None = None):
+         fit_B_crit_noise: dict | None = None, B_crit_adopted: dict | None = None):
     fig, (ax,) = panels(1, "Figure 10: critical batch size vs performance")
     fig.set_size_inches(6.4, 4.6)
     losses, points = [], []
@@ -47,7 +49,10 @@ def draw(curves: pd.DataFrame, batch_critical: pd.DataFrame, fit_B_crit: dict | 
     for fit, who, style in ((fit_B_crit, "ours (scans)", dict(color="C3", lw=1.8)),
                             (fit_B_crit_noise, "ours (noise scale)", dict(color="C2", lw=1.5))):
         if fitted(fit):
-            ax.plot(grid, analytic.B_crit(grid, **fit["params"]), **style, label=bcrit_label(who, fit))
+            # the fit behind S_min and C_min in every other figure is marked
+            adopted = bool(B_crit_adopted) and B_crit_adopted.get("source") == SOURCES[who]
+            ax.plot(grid, analytic.B_crit(grid, **fit["params"]), **style,
+                    label=bcrit_label(who + (", adopted" if adopted else ""), fit))
     ax.plot(grid, analytic.B_crit(grid, **paper.FIG_10), **PAPER_FIT, label="paper: $B_{crit} = 2.1\\cdot10^{8}\\,L^{-4.8}$")
     measured = np.concatenate([np.asarray(v, dtype=float) for v in points])
     ax.set(xscale="log", yscale="log", xlabel="Train loss", ylabel="Critical batch size (tokens)",
