@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from scalinglaws.corpus.documents import DOCUMENT_SCHEMA
+from scalinglaws.tokenize import split
 from scalinglaws.tokenize.__main__ import main
 from scalinglaws.tokenize.split import split_documents
 from tokenize_helpers import make_documents, sha256, write_documents
@@ -64,3 +68,47 @@ def test_bad_input_names_file_and_field(tmp_path, capsys):
               "--test-out", str(tmp_path / "b")])
     with pytest.raises(ValueError, match="test-fraction"):
         split_documents(str(bad), 1.5, 0, "a", "b")
+
+
+@pytest.mark.parametrize("layout", ["reversed", "shuffled", "three_sorted_runs"])
+@pytest.mark.parametrize("spill", [False, True])
+def test_row_order_of_the_input_does_not_matter(tmp_path, many, monkeypatch, layout, spill):
+    """Out-of-order inputs (external sort, several merge passes when spilling) give the sorted input's split."""
+    if spill:
+        monkeypatch.setattr(split, "SPILL_ROWS", 100)
+        monkeypatch.setattr(split, "MERGE_RUNS", 3)
+    rows = sorted(many, key=lambda r: r["id"])
+    sorted_src = write_documents(rows, tmp_path / "sorted.parquet")
+    rows = {"reversed": rows[::-1], "shuffled": many,
+            "three_sorted_runs": rows[0::3] + rows[1::3] + rows[2::3]}[layout]
+    src = tmp_path / "unsorted.parquet"
+    pq.write_table(pa.Table.from_pylist(rows, schema=DOCUMENT_SCHEMA), src, row_group_size=333)
+    outs = {}
+    for name, path in (("sorted", sorted_src), ("unsorted", str(src))):
+        out = tmp_path / name
+        sizes = split_documents(path, 0.2, 0, str(out / "train.parquet"), str(out / "test.parquet"))
+        outs[name] = sizes, [pq.read_table(out / f"{side}.parquet") for side in ("train", "test")]
+    assert outs["unsorted"][0] == outs["sorted"][0]
+    for got, want in zip(outs["unsorted"][1], outs["sorted"][1]):
+        assert got.to_pylist() == want.to_pylist()
+        provenance = json.loads(got.schema.metadata[b"scalinglaws.split"])
+        assert provenance["input_sha256"] == sha256(src)
+    train = pq.ParquetFile(tmp_path / "unsorted" / "train.parquet").metadata
+    assert [train.row_group(i).num_rows for i in range(train.num_row_groups - 1)] == \
+        [split.ROW_GROUP_ROWS] * (train.num_row_groups - 1)
+    assert not list(tmp_path.rglob(".*"))  # no temporary files left
+
+
+@pytest.mark.parametrize("statistics", [True, False])
+def test_nulls_and_duplicates_name_file_and_field(tmp_path, statistics):
+    rows = make_documents()[:50]
+    for column, value in (("text", None), ("cluster_id", None), ("id", rows[4]["id"])):
+        bad = [dict(r) for r in rows]
+        bad[3][column] = bad[7][column] = value
+        src = tmp_path / f"{column}.parquet"
+        pq.write_table(pa.Table.from_pylist(bad, schema=DOCUMENT_SCHEMA), src, row_group_size=10,
+                       write_statistics=statistics)
+        problem = "duplicate values" if value else "2 null value"
+        with pytest.raises(ValueError, match=f"{column}.parquet: column '{column}' has {problem}"):
+            split_documents(str(src), 0.2, 0, str(tmp_path / "train.parquet"), str(tmp_path / "test.parquet"))
+    assert not (tmp_path / "train.parquet").exists() and not (tmp_path / "test.parquet").exists()
