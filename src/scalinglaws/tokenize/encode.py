@@ -83,7 +83,8 @@ def _encode_block(bpe: BPE, texts: list[str], dtype: np.dtype) -> tuple[np.ndarr
 def _blocks(src: str | os.PathLike):
     """(texts, UTF-8 bytes) of consecutive documents in row order, about BLOCK_CHARS characters a block."""
     block, chars, nbytes = [], 0, 0
-    parquet = pq.ParquetFile(src, pre_buffer=False)  # pre-buffering holds whole row groups in memory
+    # pre-buffering, or reads without a buffer, hold a row group's whole text column in memory
+    parquet = pq.ParquetFile(src, pre_buffer=False, buffer_size=1 << 16)
     for batch in parquet.iter_batches(batch_size=READ_ROWS, columns=["text"]):
         nbytes += pc.sum(pc.binary_length(batch.column("text"))).as_py() or 0
         for text in batch.column("text").to_pylist():

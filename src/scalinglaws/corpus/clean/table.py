@@ -12,6 +12,8 @@ import pyarrow.parquet as pq
 from scalinglaws.corpus.documents import DOCUMENT_COLUMNS, DOCUMENT_SCHEMA
 from scalinglaws.io import atomic_path
 
+ROW_GROUP_ROWS = 1024
+
 
 def read_documents(path: str | os.PathLike) -> list[dict]:
     """Rows of a document table, with a clear error if the file or a column is missing."""
@@ -39,7 +41,8 @@ def write_documents(path: str | os.PathLike, rows: list[dict]) -> None:
     columns = {c: [r.get(c) or "" for r in rows] for c in DOCUMENT_COLUMNS}
     table = pa.table(columns, schema=DOCUMENT_SCHEMA)
     with atomic_path(path) as tmp:
-        pq.write_table(table, tmp, compression="zstd")
+        # row groups of a few MB: the split and encode stages then read the table a little at a time
+        pq.write_table(table, tmp, compression="zstd", row_group_size=ROW_GROUP_ROWS)
 
 
 def utc_iso(timestamp: float) -> str:
