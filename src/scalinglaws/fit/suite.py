@@ -268,7 +268,8 @@ def fit_suite(runs: pd.DataFrame, curves: pd.DataFrame | None, *, positions: pd.
     """Fit ``laws`` (default: every law the runs support) in each basis.
 
     Returns ``{"fits": {basis: {law: FitResult}}, "not_fitted": {basis: {law: reason}}, "bcrit" (the
-    adopted B_crit, see ``Study.bcrit_choice``), "bcrit_fit", "batch_table", "early_stop", "intersection", "per_token", "models", "laws", "notes", "seconds"}``.
+    adopted B_crit, see ``Study.bcrit_choice``), "bcrit_fit", "batch_table", "early_stop",
+    "intersection", "per_token", "models", "laws", "notes", "seconds"}``.
     Diverged runs are left out. ``studies`` names the size, data and batch studies in the ``study``
     column; ``positions`` (per-position test losses) adds the per-token fits of Fig 20.
     """

@@ -1,7 +1,8 @@
 """The device a job trains on: which one (GPU slots shared by several jobs), its precision, its peak.
 
-Peak throughputs for model-FLOPs utilisation (MFU) are looked up by device name. Dense (no sparsity) peaks from the vendors' data sheets, in FLOP/s. MFU is reported only when the
-device is found here; an unknown device gets no MFU rather than a guess.
+Peak throughputs for model-FLOPs utilisation (MFU) are looked up by device name: dense (no
+sparsity) peaks from the vendors' data sheets, in FLOP/s. MFU is reported only when the device is
+found here; an unknown device gets no MFU rather than a guess.
 """
 
 from __future__ import annotations
