@@ -150,11 +150,16 @@ STUDY_KINDS = {
 }
 
 
+def study_kinds(config: dict) -> dict[str, str]:
+    """``{study name: kind}``; a study's kind defaults to its name."""
+    return {name: spec.get("kind", name) for name, spec in config.get("studies", {}).items()}
+
+
 def expand_studies(config: dict) -> dict[str, dict[str, dict]]:
     """``{study: {cell_id: cell settings}}`` for every study in the config, each cell validated."""
-    studies = {}
+    studies, kinds = {}, study_kinds(config)
     for study, spec in config.get("studies", {}).items():
-        kind = spec.get("kind", study)
+        kind = kinds[study]
         if kind not in STUDY_KINDS:
             raise ValueError(f"studies.{study}: unknown kind {kind!r}; known kinds are {sorted(STUDY_KINDS)}")
         try:
@@ -185,9 +190,9 @@ def expand_studies(config: dict) -> dict[str, dict[str, dict]]:
 def fit_kinds(config: dict) -> set[str]:
     """The study kinds a config's runs will hold, as the fit suite needs them (``fit.suite.laws_for``):
     the configured kinds, plus ``noise`` when a size study measures the gradient noise scale."""
-    studies = config.get("studies", {})
-    kinds = {spec.get("kind", name) for name, spec in studies.items()}
-    if any(spec.get("kind", name) == "size" and {**config.get("train", {}), **spec.get("train", {})}.get("noise_scale_every")
-           for name, spec in studies.items()):
+    named = study_kinds(config)
+    kinds = set(named.values())
+    if any(kind == "size" and {**config.get("train", {}), **config["studies"][name].get("train", {})}.get("noise_scale_every")
+           for name, kind in named.items()):
         kinds.add("noise")
     return kinds

@@ -6,7 +6,7 @@ import shlex
 import sys
 
 from scalinglaws.fit.suite import fit_paths, laws_for, table_paths
-from scalinglaws.studies import expand_studies, fit_kinds
+from scalinglaws.studies import expand_studies, fit_kinds, study_kinds
 from scalinglaws.train.cell import Cell
 
 # Tests and CI never reach a dataset hub: fail fast instead of retrying for minutes.
@@ -64,7 +64,8 @@ def eval_shards(wildcards=None):
 LAWS = laws_for(fit_kinds(config))
 FITS = fit_paths(LAWS)
 FIT_TABLES = table_paths()
-STUDY_KINDS = {spec.get("kind", name) for name, spec in config["studies"].items()}
+KIND_OF = study_kinds(config)  # study name -> kind
+STUDY_KINDS = set(KIND_OF.values())
 FIT_CODE = sorted(glob.glob(os.path.join(workflow.basedir, "src/scalinglaws/fit/*.py")))
 
 

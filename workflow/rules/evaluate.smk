@@ -34,11 +34,7 @@ rule collect_runs:
         positions="results/tables/positions.parquet",
     params:
         run_dirs=RUN_DIRS,
-        kinds=" ".join(
-            f"--kind {name}={spec['kind']}"
-            for name, spec in config["studies"].items()
-            if spec.get("kind", name) != name
-        ),
+        kinds=" ".join(f"--kind {name}={kind}" for name, kind in KIND_OF.items() if kind != name),
     log:
         "logs/evaluate/collect.log",
     conda:

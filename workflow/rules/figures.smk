@@ -14,7 +14,7 @@ BCRIT = "results/fits/B_crit_adopted.json"
 TRACKED_RUNS = [
     f"results/runs/{study}/{cell}"
     for study, cells in CELLS.items()
-    if config["studies"][study].get("kind", study) == "size"
+    if KIND_OF[study] == "size"
     for cell, spec in cells.items()
     if spec.get("track")
 ]
