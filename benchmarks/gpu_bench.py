@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     big_data = token_file(vocab, max(2_000_000, 2 * steps * batch * n_ctx), 400_000, rng)
     big = dict(study="bench", cell_id="big", n_layer=n_layer, d_model=d_model, n_head=n_head, n_ctx=n_ctx,
-               batch_size=batch, tokens=steps * batch * n_ctx, eval_every=10**9, eval_batches=1,
+               batch_size=batch, tokens=steps * batch * n_ctx, eval_per_octave=0, eval_points=0, eval_windows=8,
                warmup_fraction=0.05, compile="false" if args.smoke else "true")
     _, (result,) = run_cells([big], big_data, vocab, device, False, env)
     mfu = result["mfu"]
@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> dict:
     small_vocab = 512
     small_data = token_file(small_vocab, 4_000_000, 100_000, rng)
     tiny = [dict(study="bench", cell_id=f"tiny{i}", n_layer=2, d_model=64 + 16 * i, n_head=4, n_ctx=64, batch_size=32,
-                 tokens=tiny_steps * 32 * 64, eval_every=10**9, eval_batches=1, compile="false", threads=1)
+                 tokens=tiny_steps * 32 * 64, eval_per_octave=0, eval_points=0, eval_windows=8, compile="false", threads=1)
             for i in range(n_tiny)]
     serial, _ = run_cells(tiny, small_data, small_vocab, device, False, env)
     packed, _ = run_cells(tiny, small_data, small_vocab, device, True, env | {"SCALINGLAWS_CELLS_PER_GPU": str(n_tiny)})

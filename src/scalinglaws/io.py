@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import hashlib
 import json
@@ -77,3 +78,11 @@ def write_table(df, stem: str | os.PathLike, floatfmt: str = ".4g") -> None:
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in df.itertuples(index=False)]
     with atomic_path(stem.with_suffix(".md")) as tmp:
         tmp.write_text("\n".join(lines) + "\n")
+
+
+def name_equals_value(text: str) -> tuple[str, str]:
+    """An argparse type for ``NAME=VALUE`` arguments (a shard, a study's kind, a figure input)."""
+    name, sep, value = text.partition("=")
+    if not sep or not name or not value:
+        raise argparse.ArgumentTypeError(f"{text!r} is not NAME=VALUE")
+    return name, value

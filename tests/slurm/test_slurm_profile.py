@@ -32,7 +32,9 @@ PROFILE = REPO / "workflow/profiles/slurm"
 SETUP = REPO / "workflow/scripts/slurm_localhost_setup.sh"
 TEARDOWN = REPO / "workflow/scripts/slurm_localhost_teardown.sh"
 SNAKEMAKE = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "--configfile", *CONFIGS]
-CANCELLED_CELL = "L6_d64"  # the slow cell of micro_slurm.yaml
+CANCELLED_CELL = "L6_d64"  # the slow cell of micro_slurm.yaml, the second of its pack
+CANCELLED_PACK = "size.2"  # micro_slurm.yaml adds a study `size` beside micro.yaml's `models`
+FINISHED_CELL = "L2_d24"  # the first cell of that pack
 TIMEOUT_S = 1200  # per snakemake run; about 5 min on an idle 2-core machine
 
 
@@ -82,16 +84,16 @@ def _tail(path: Path, n: int = 4000) -> str:
     return path.read_text(errors="replace")[-n:] if path.exists() else f"({path} missing)"
 
 
-def _train_step(log: Path) -> int:
-    """The last step the progress bar of a training log shows (0 if none yet)."""
+def _train_step(log: Path, cell: str) -> int:
+    """The last step the progress bar of ``cell`` shows in its pack's log (0 if none yet)."""
     if not log.exists():
         return 0
-    steps = re.findall(r"\|\s*(\d+)/\d+ \[", log.read_text(errors="replace"))
+    steps = re.findall(rf"{cell}:.*?\|\s*(\d+)/\d+ \[", log.read_text(errors="replace"))
     return int(steps[-1]) if steps else 0
 
 
 def _running_job_of() -> str | None:
-    """Id of the running Slurm job that trains cells (a group job 'cells', or a single train job)."""
+    """Id of the running Slurm job that trains a pack of cells (rule train_<study>_<k>)."""
     out = subprocess.run(["squeue", "-h", "-t", "RUNNING", "-o", "%i|%k"], capture_output=True, text=True).stdout
     for line in out.splitlines():
         job, _, comment = line.partition("|")
@@ -120,10 +122,10 @@ def runs(cluster, tmp_path_factory):
                                  cwd=slurm_dir, stdout=slurm_log, stderr=subprocess.STDOUT)
         try:
             run_dir = slurm_dir / "results/runs/size" / CANCELLED_CELL
-            train_log = slurm_dir / "logs/train/size" / f"{CANCELLED_CELL}.log"
+            train_log = slurm_dir / "logs/train" / f"{CANCELLED_PACK}.log"
             cancel = None
             while cancel is None and slurm.poll() is None and time.monotonic() - started < TIMEOUT_S:
-                step = _train_step(train_log)
+                step = _train_step(train_log, CANCELLED_CELL)
                 job = _running_job_of()
                 if step >= 5 and job and not (run_dir / "metrics.parquet").exists():
                     subprocess.run(["scancel", job], check=True)
@@ -156,10 +158,12 @@ def test_cancelled_job_saved_a_resume_point_and_the_retry_resumed(runs):
     assert cancel["job_state"] == "CANCELLED"
     assert cancel["resume_pt"], f"no resume.pt after scancel; training log:\n{cancel['cancelled_log'][-2000:]}"
     assert "preempted: signal 15" in cancel["cancelled_log"]
-    retried = (slurm_dir / "logs/train/size" / f"{CANCELLED_CELL}.log").read_text(errors="replace")
+    retried = (slurm_dir / "logs/train" / f"{CANCELLED_PACK}.log").read_text(errors="replace")
     resumed = re.search(rf"resuming {CANCELLED_CELL} at step (\d+)", retried)
     assert resumed, f"the retried job did not resume:\n{retried[-2000:]}"
     assert int(resumed[1]) >= cancel["step"]
+    # the cell that had finished before the cancel is restored by the retry, not trained again
+    assert f"{FINISHED_CELL} finished in an earlier attempt" in retried
     assert not (slurm_dir / "results/runs/size" / CANCELLED_CELL / "resume.pt").exists()
 
 
@@ -193,9 +197,10 @@ def test_runs_equal_a_local_run(runs):
 
 
 def test_slurm_jobs_asked_for_what_the_profile_says(runs):
-    """The training jobs were Slurm jobs with a GPU each (a fake one here), several cells per job."""
+    """The training jobs were Slurm jobs, one per pack, each with the GPU (a fake one here) that the
+    profile's `train` settings ask for."""
     logs = list((runs["slurm"] / "logs/slurm").rglob("*.log"))
-    group_logs = [p for p in logs if "group_cells" in str(p)]
-    assert group_logs, sorted(str(p) for p in logs)
-    text = "\n".join(p.read_text(errors="replace") for p in group_logs)
+    pack_logs = [p for p in logs if "train_models_" in str(p)]
+    assert {p.parent.name for p in pack_logs} >= {"rule_train_models_1", "rule_train_models_2"}, sorted(map(str, logs))
+    text = "\n".join(p.read_text(errors="replace") for p in pack_logs)
     assert "--gpus=1" in text or "gpu=1" in text

@@ -9,7 +9,7 @@ import pandas as pd
 
 VOCAB = 80
 CELL = dict(study="t", cell_id="ddp", n_layer=2, d_model=32, n_head=2, n_ctx=16, batch_size=8, tokens=8 * 16 * 30,
-            eval_every=10, eval_batches=2, threads=1, grad_clip=1.0)
+            eval_every=10, eval_windows=16, threads=1, grad_clip=1.0)
 RUNNER = """
 import json, sys, numpy as np
 from scalinglaws.train.cell import Cell

@@ -14,7 +14,7 @@ from scalinglaws.train.noise import NoiseScale
 
 VOCAB = 64
 BASE = dict(study="t", cell_id="c", n_layer=2, d_model=32, n_head=2, n_ctx=16, batch_size=8, tokens=8 * 16 * 40,
-            eval_every=10, eval_batches=2, threads=1)
+            eval_every=10, eval_windows=16, threads=1)
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from scalinglaws.train.loop import train_cell
 
 VOCAB = 96
 CELL = dict(study="t", cell_id="L2_d32", n_layer=2, d_model=32, n_head=2, n_ctx=32, batch_size=8, tokens=8 * 32 * 60,
-            eval_every=10, eval_batches=2, dropout=0.1, threads=1)
+            eval_every=10, eval_windows=16, dropout=0.1, threads=1)
 
 RUNNER = """
 import json, sys, numpy as np

@@ -1,5 +1,6 @@
 # Shared helpers: the cells of every study, the evaluation sets, wildcard constraints.
 import glob
+import math
 import json
 import os
 import shlex
@@ -8,6 +9,8 @@ import sys
 from scalinglaws.fit.suite import fit_paths, laws_for, table_paths
 from scalinglaws.studies import expand_studies, fit_kinds, study_kinds
 from scalinglaws.train.cell import Cell
+from scalinglaws.train.pack import run_files
+from scalinglaws.train.packing import plan_packs
 
 # Tests and CI never reach a dataset hub: fail fast instead of retrying for minutes.
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
@@ -43,21 +46,33 @@ def corpus_load_args(wildcards=None):
     return " ".join(args + caps)
 
 
-def cell_json(wildcards):
-    return json.dumps(CELLS[wildcards.study][wildcards.cell], sort_keys=True)
+# Training jobs: one per pack of small cells, big cells alone (scalinglaws.train.packing)
+PACKS = plan_packs(CELLS, int(config["tokenizer"]["vocab_size"]), config["packing"]["cells"], config["packing"]["flops"])
+OOD_SHARDS = {name: f"results/data/tokens/ood/{name}.bin" for name in OOD_SETS}
+# sets evaluated after training by the evaluate rule, without retraining (evaluate.extra_sets)
+EXTRA_SETS = config["evaluate"].get("extra_sets", [])
 
 
-def tracked_shards(wildcards):
-    """The OOD shards a tracked cell evaluates during training (none for other cells)."""
-    if not CELLS[wildcards.study][wildcards.cell].get("track"):
-        return []
-    return [f"results/data/tokens/ood/{name}.bin" for name in OOD_SETS]
+def pack_outputs(pack):
+    """Every file of every cell of a pack: the rule's declared outputs."""
+    return [
+        f"results/runs/{pack.study}/{cell}/{name}"
+        for cell in pack.cells
+        for name in run_files(Cell.from_dict(CELLS[pack.study][cell]))
+    ]
 
 
-def eval_shards(wildcards=None):
-    return {"test": "results/data/tokens/test.bin"} | {
-        name: f"results/data/tokens/ood/{name}.bin" for name in OOD_SETS
-    }
+def pack_cells_json(pack):
+    return json.dumps([CELLS[pack.study][cell] for cell in pack.cells], sort_keys=True)
+
+
+def inherit_profile_resources(template, rule_name):
+    """Apply a profile's `set-resources` / `set-threads` entry for `template` (say `train`) to the
+    generated `rule_name` as well: every pack has a Snakemake rule of its own, named after it."""
+    settings = workflow.resource_settings
+    for overrides in (settings._parsed_overwrite_resources, settings._parsed_overwrite_threads):
+        if template in overrides:
+            overrides.setdefault(rule_name, overrides[template])
 
 
 # the laws the configured studies support, and where the fit step writes them (fit.smk)

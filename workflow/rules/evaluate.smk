@@ -1,26 +1,27 @@
-# Evaluate every run on the test split and each out-of-distribution set; gather all runs in tables.
+# Every run is evaluated on the test split and each OOD set by its own training job. Sets listed
+# in evaluate.extra_sets are evaluated here, after training, so adding one retrains nothing.
+# collect_runs gathers every run into the tables the fits and figures read.
 
 
-rule evaluate:
+rule evaluate_extra:
     input:
         model="results/runs/{study}/{cell}/model.pt",
         summary="results/runs/{study}/{cell}/summary.json",
-        shards=lambda wc: list(eval_shards().values()),
+        shard="results/data/tokens/ood/{ood}.bin",
     output:
-        per_position="results/runs/{study}/{cell}/eval.parquet",
-        means="results/runs/{study}/{cell}/eval.json",
+        per_position="results/runs/{study}/{cell}/extra/{ood}.parquet",
+        means="results/runs/{study}/{cell}/extra/{ood}.json",
     params:
-        shards=" ".join(f"--shard {name}={path}" for name, path in eval_shards().items()),
         windows=config["evaluate"]["windows"],
         run_dir=subpath(input.summary, parent=True),
     log:
-        "logs/evaluate/{study}/{cell}.log",
+        "logs/evaluate/{study}/{cell}/{ood}.log",
     threads: config["train"]["threads"]
     conda:
         CONDA_ENV
     shell:
-        "python -m scalinglaws.evaluate --run-dir {params.run_dir} {params.shards} --windows {params.windows} "
-        "--out {output.per_position} --out-json {output.means} 2> {log}"
+        "python -m scalinglaws.evaluate --run-dir {params.run_dir} --shard {wildcards.ood}={input.shard} "
+        "--windows {params.windows} --out {output.per_position} --out-json {output.means} 2> {log}"
 
 
 rule collect_runs:
@@ -28,6 +29,7 @@ rule collect_runs:
     localrule: True
     input:
         expand("{run}/{name}", run=RUN_DIRS, name=["summary.json", "metrics.parquet", "eval.json", "eval.parquet"]),
+        expand("{run}/extra/{ood}.json", run=RUN_DIRS, ood=EXTRA_SETS),
     output:
         runs="results/tables/runs.parquet",
         curves="results/tables/curves.parquet",

@@ -70,7 +70,7 @@ rule token_table:
     # cheap aggregation: runs in the Snakemake process itself, never as a cluster job
     localrule: True
     input:
-        list(eval_shards().values()) + ["results/data/tokens/train.bin"],
+        ["results/data/tokens/train.bin", "results/data/tokens/test.bin", *OOD_SHARDS.values()],
     output:
         report("results/tables/corpus_tokens.csv", caption="../report/corpus_tokens.rst", category="Corpus"),
     params:

@@ -1,24 +1,35 @@
-# One job per cell. The cell's settings are a rule parameter: changing them reruns that cell only.
+# One training job per pack: small cells of a study share a process one after another, big cells
+# train alone (scalinglaws.train.packing). A pack's declared outputs are every file of its cells;
+# the cells' settings are a parameter, so changing one cell reruns its pack only. Each cell is
+# evaluated on the test split and every OOD set at the end of its training, in the same job.
+# The profile's settings for `train` (set-resources, set-threads) apply to every pack's rule.
 
 
-rule train:
-    input:
-        train="results/data/tokens/train.bin",
-        test="results/data/tokens/test.bin",
-        tracked=tracked_shards,
-    output:
-        metrics="results/runs/{study}/{cell}/metrics.parquet",
-        summary="results/runs/{study}/{cell}/summary.json",
-        model="results/runs/{study}/{cell}/model.pt",
-    params:
-        cell=cell_json,
-        track=lambda wc, input: " ".join(f"--track-shard {name}={path}" for name, path in zip(OOD_SETS, input.tracked)),
-        out_dir=subpath(output.summary, parent=True),
-    log:
-        "logs/train/{study}/{cell}.log",
-    threads: config["train"]["threads"]
-    conda:
-        CONDA_ENV
-    shell:
-        "python -m scalinglaws.train --cell-json {params.cell:q} --train-shard {input.train} --test-shard {input.test} "
-        "{params.track} --out-dir {params.out_dir} 2> {log}"
+for pack in PACKS:
+    inherit_profile_resources("train", pack.rule_name)
+
+    rule:
+        name:
+            pack.rule_name
+        input:
+            train="results/data/tokens/train.bin",
+            test="results/data/tokens/test.bin",
+            ood=list(OOD_SHARDS.values()),
+        output:
+            pack_outputs(pack),
+        params:
+            cells=pack_cells_json(pack),
+            pack=pack.name,
+            eval_shards=" ".join(f"--eval-shard {name}={path}" for name, path in OOD_SHARDS.items()),
+            windows=config["evaluate"]["windows"],
+        log:
+            f"logs/train/{pack.name}.log",
+        threads: config["train"]["threads"]
+        # the biggest packs start first, so the last jobs to finish are short ones
+        priority: int(math.log10(1 + pack.flops))
+        conda:
+            CONDA_ENV
+        shell:
+            "python -m scalinglaws.train --cells-json {params.cells:q} --runs-dir results/runs --pack {params.pack} "
+            "--train-shard {input.train} --test-shard {input.test} {params.eval_shards} "
+            "--final-windows {params.windows} 2> {log}"

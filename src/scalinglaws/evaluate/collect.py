@@ -1,10 +1,12 @@
 """Gather every run of the workflow into two tables the fitting library reads.
 
 runs.parquet   one row per run: the cell's settings, its accounting, final/best losses, and the
-               mean loss and bits per byte on each evaluation set (``loss_<set>``, ``bpb_<set>``);
+               mean loss, its standard error and bits per byte on each evaluation set (``loss_<set>``,
+               ``se_loss_<set>``, ``bpb_<set>``), and where its wall time went (``seconds_<activity>``);
 curves.parquet one row per logged step per run: tokens, FLOPs under each convention, losses;
 positions.parquet  the final model's mean loss at each context position, per run and evaluation set
-               (``run_id, set, position, loss``, from each run's eval.parquet; Figs 7, 20, 21).
+               (``run_id, set, position, loss, loss_se``, from each run's eval.parquet and
+               extra/*.parquet; Figs 7, 20, 21).
 The column names are the fitting library's input schema (``scalinglaws.fit``). ``study`` holds the
 study's kind (``size``, ``data``, ``batch`` ...: what the fits and figures select on) and
 ``study_name`` the name it has in the config, which can differ (``studies: {scans: {kind: batch}}``).
@@ -46,12 +48,21 @@ def run_row(run_dir: Path, kinds: dict[str, str] | None = None) -> dict:
         row["dataset_tokens"] = float("nan")
     row["test_loss"] = summary["final_test_loss"]
     row["test_loss_best"] = summary["best_test_loss"]
-    eval_path = run_dir / "eval.json"
-    if eval_path.exists():
+    row["se_test_loss"] = summary.get("final_test_loss_se", float("nan"))
+    row["se_test_loss_best"] = summary.get("best_test_loss_se", float("nan"))
+    row["wall_seconds"] = summary.get("wall_seconds", float("nan"))
+    row.update({f"seconds_{activity}": seconds for activity, seconds in summary.get("seconds", {}).items()})
+    for eval_path in _evaluations(run_dir, ".json"):
         for name, values in read_json(eval_path)["sets"].items():
             row[f"loss_{name}"] = values["loss"]
+            row[f"se_loss_{name}"] = values.get("loss_se", float("nan"))
             row[f"bpb_{name}"] = values["bits_per_byte"]
     return row
+
+
+def _evaluations(run_dir: Path, suffix: str) -> list[Path]:
+    """The run's final evaluation and its evaluations on sets added later (``extra/<set>``)."""
+    return [p for p in [run_dir / f"eval{suffix}", *sorted((run_dir / "extra").glob(f"*{suffix}"))] if p.exists()]
 
 
 def collect(run_dirs: list[str | Path], runs_out: str | Path, curves_out: str | Path,
@@ -64,9 +75,10 @@ def collect(run_dirs: list[str | Path], runs_out: str | Path, curves_out: str | 
         metrics.insert(0, "run_id", row["run_id"])
         curves.append(metrics)
         if positions_out is not None:
-            per_position = pd.read_parquet(run_dir / "eval.parquet", columns=["set", "position", "loss"])
-            per_position.insert(0, "run_id", row["run_id"])
-            positions.append(per_position)
+            for path in _evaluations(run_dir, ".parquet"):
+                per_position = pd.read_parquet(path)
+                per_position.insert(0, "run_id", row["run_id"])
+                positions.append(per_position)
     runs = pd.DataFrame(rows).sort_values("run_id", ignore_index=True)
     with atomic_path(runs_out) as tmp:
         runs.to_parquet(tmp, index=False)

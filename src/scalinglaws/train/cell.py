@@ -49,10 +49,12 @@ class Cell:
     dataset_tokens: int | None = None  # train on this prefix of the shuffled stream (None: all of it)
     dataset_fraction: float | None = None  # or on this fraction of it (the paper's D = full / 2^k)
     patience: int | None = None  # early stopping after this many evaluations without improvement
-    eval_every: int = 20
+    eval_per_octave: int = 4  # test-loss evaluations per doubling of the step (schedule.eval_steps)
+    eval_points: int = 8  # plus this many evenly spaced over the run
+    eval_every: int | None = None  # plus every this many steps (a finer grid for early stopping)
+    eval_windows: int = 128  # fixed test windows of n_ctx tokens behind each evaluation during training
     noise_scale_every: int | None = None  # measure the gradient noise scale every this many steps
     track: bool = False  # log per-position and out-of-distribution losses at every evaluation
-    eval_batches: int = 16
     threads: int = 2
     processes: int = 1  # data-parallel processes (torchrun); one GPU each on a GPU machine
     precision: str = "bf16"  # on GPU; CPU always runs fp32

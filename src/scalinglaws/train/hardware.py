@@ -13,6 +13,7 @@ import sys
 import tempfile
 import time
 from contextlib import nullcontext
+from dataclasses import dataclass
 
 import torch
 
@@ -89,8 +90,27 @@ def pick_device(requested: str = "auto") -> torch.device:
     return torch.device(f"cuda:{_GPU_CLAIM[0]}")
 
 
-def autocast_for(device: torch.device, precision: str):
-    """bf16 autocast on a GPU when the cell asks for it; full precision otherwise (and always on CPU)."""
-    if device.type == "cuda" and precision == "bf16":
-        return torch.autocast("cuda", dtype=torch.bfloat16)
-    return nullcontext()
+@dataclass(frozen=True)
+class Hardware:
+    """Where a cell runs and in which precision: bf16 autocast on a GPU when the cell asks for it,
+    full precision otherwise (and always on a CPU)."""
+
+    device: torch.device
+    precision: str  # what actually runs: "bf16" or "fp32"
+
+    @classmethod
+    def choose(cls, requested: str, precision: str) -> "Hardware":
+        device = pick_device(requested)
+        return cls(device, "bf16" if device.type == "cuda" and precision == "bf16" else "fp32")
+
+    @property
+    def name(self) -> str:
+        return device_name(self.device)
+
+    @property
+    def peak_flops(self) -> float | None:
+        return peak_flops(self.name, self.precision)
+
+    def autocast(self):
+        """A fresh autocast context for one forward pass (a no-op in fp32)."""
+        return torch.autocast("cuda", dtype=torch.bfloat16) if self.precision == "bf16" else nullcontext()

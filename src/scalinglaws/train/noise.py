@@ -36,7 +36,8 @@ class NoiseScale:
 
 
 def two_half_backward(model, params, x: torch.Tensor, y: torch.Tensor, loss_fn, autocast) -> tuple[torch.Tensor, float, float]:
-    """Backward on each half of the batch; grads end as the full-batch mean. Returns
+    """Backward on each half of the batch (``autocast()`` gives each forward pass its precision
+    context); grads end as the full-batch mean. Returns
     (loss, mean squared norm of the half-batch gradients, squared norm of the full-batch gradient)."""
     half = x.shape[0] // 2
     small_sq, losses = [], []
@@ -44,7 +45,7 @@ def two_half_backward(model, params, x: torch.Tensor, y: torch.Tensor, loss_fn, 
     for part in (slice(0, half), slice(half, None)):
         for p in params:
             p.grad = None
-        with autocast:
+        with autocast():
             loss = loss_fn(model, x[part], y[part]).mean()
         loss.backward()
         small_sq.append(squared_grad_norm(params))

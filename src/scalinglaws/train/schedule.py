@@ -1,8 +1,11 @@
-"""Learning-rate schedules: linear warmup, then a decay to a floor over the remaining steps."""
+"""What happens at which step: the learning rate (linear warmup, then a decay to a floor) and the
+steps after which the test loss is measured."""
 
 from __future__ import annotations
 
 import math
+
+import numpy as np
 
 SCHEDULES = ("cosine", "linear", "constant")
 
@@ -29,3 +32,17 @@ def lr_at(step: int, *, peak: float, total_steps: int, warmup_steps: int, schedu
     progress = min((step - warmup_steps) / max(1, total_steps - warmup_steps), 1.0)
     shape = 0.5 * (1 + math.cos(math.pi * progress)) if schedule == "cosine" else 1 - progress
     return peak * (floor + (1 - floor) * shape)
+
+
+def eval_steps(total_steps: int, per_octave: int = 4, points: int = 8, every: int | None = None) -> list[int]:
+    """Steps after which the test loss is measured: step 0 and the last, ``per_octave`` log-spaced
+    steps per doubling (a learning curve on log axes gets even coverage), ``points`` evenly spaced
+    over the run, and every ``every`` steps when given (early stopping may want a finer grid)."""
+    steps = {0, total_steps}
+    if total_steps > 0 and per_octave > 0:
+        exponents = np.arange(0, math.log2(total_steps) * per_octave + 1) / per_octave
+        steps.update(np.unique(np.round(2.0**exponents).astype(int)).tolist())
+    steps.update(round(total_steps * (i + 1) / (points + 1)) for i in range(points))
+    if every:
+        steps.update(range(every, total_steps + 1, every))
+    return sorted(s for s in steps if 0 <= s <= total_steps)

@@ -1,0 +1,64 @@
+"""Which cells share a training job: packs of small cells, big cells alone.
+
+A cell whose planned training FLOPs (every matmul, the head included: ``flops_per_token_matmul``
+times its token budget) are at most ``max_flops`` is packed: the cells of a study are taken in an
+order that puts cells of one shape together (on a GPU those can train as one batched model), and
+each pack is filled up to ``max_cells`` cells and ``max_flops`` FLOPs in all. Bigger cells, and
+data-parallel ones, train alone. The packs depend on the cells alone, so a dry run, a rerun and a
+cluster's job script all see the same ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from scalinglaws.train.cell import Cell, build_model, model_accounting
+
+
+@dataclass(frozen=True)
+class Pack:
+    name: str  # <study>.<k>, k counting from 1 in the study
+    study: str
+    cells: tuple[str, ...]  # cell ids, in training order
+    flops: float  # planned training FLOPs of all its cells
+
+    @property
+    def rule_name(self) -> str:
+        """The name of its Snakemake rule (an identifier)."""
+        return "train_" + "".join(c if c.isalnum() else "_" for c in self.name)
+
+
+def planned_flops(cell: Cell, vocab_size: int) -> float:
+    """Training FLOPs of a cell's whole token budget (early stopping may spend less)."""
+    with torch.device("meta"):
+        accounting = model_accounting(build_model(cell, vocab_size))
+    return cell.total_steps() * cell.batch_size * cell.n_ctx * accounting["flops_per_token_matmul"]
+
+
+def stack_key(cell: Cell) -> tuple:
+    """Cells with equal keys have models and batches of one shape: one batched model on a GPU."""
+    return (cell.arch, cell.n_layer, cell.d_model, cell.n_head, cell.d_ff, cell.d_attn, cell.reuse, cell.n_ctx,
+            cell.batch_size, cell.tie_embeddings)
+
+
+def plan_packs(studies: dict[str, dict[str, dict]], vocab_size: int, max_cells: int, max_flops: float) -> list[Pack]:
+    """Packs of every study's cells (``studies.expand_studies`` output); ``max_cells`` 1 packs nothing."""
+    packs = []
+    for study, cells in studies.items():
+        parsed = [Cell.from_dict(settings) for settings in cells.values()]
+        cost = {c.cell_id: planned_flops(c, vocab_size) for c in parsed}
+        small = [c for c in parsed if cost[c.cell_id] <= max_flops and c.processes == 1 and max_cells > 1]
+        order = {key: i for i, key in enumerate(dict.fromkeys(stack_key(c) for c in small))}
+        groups: list[list[Cell]] = []
+        for cell in sorted(small, key=lambda c: order[stack_key(c)]):  # stable: config order within a shape
+            if groups and len(groups[-1]) < max_cells and sum(cost[c.cell_id] for c in groups[-1]) + cost[cell.cell_id] <= max_flops:
+                groups[-1].append(cell)
+            else:
+                groups.append([cell])
+        groups += [[c] for c in parsed if c not in small]
+        for k, group in enumerate(groups, start=1):
+            packs.append(Pack(name=f"{study}.{k}", study=study, cells=tuple(c.cell_id for c in group),
+                              flops=sum(cost[c.cell_id] for c in group)))
+    return packs
