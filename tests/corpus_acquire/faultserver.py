@@ -18,12 +18,13 @@ import time
 import urllib.request
 
 GOOD = ("good", "latin1", "wrong_charset", "no_charset", "no_type", "slow", "redirect", "flaky")
-KINDS = {  # kind -> the status the fetcher must give it
+KINDS = {  # kind -> the status the fetcher must give it (with loopback allowed)
     "good": "ok", "latin1": "ok", "wrong_charset": "ok", "no_charset": "ok", "no_type": "ok", "slow": "ok",
     "redirect": "ok", "flaky": "ok", "empty": "ok",
     "missing": "http_404", "broken": "http_500", "hang": "timeout", "drip": "timeout",
     "loop": "redirect_loop", "chain": "too_many_redirects", "big": "too_large", "endless": "too_large",
     "image": "not_html", "json": "not_html",
+    "to_metadata": "refused_address", "to_private": "refused_address", "to_file": "refused_scheme",
 }
 
 
@@ -156,6 +157,15 @@ class FaultServer:
                 chunk = b"<p>" + b"y" * 16384 + b"</p>"
                 while not server.stop.is_set():
                     self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+
+            def _to_metadata(self, n, rest, hit):  # the classic server-side request forgery
+                self._send(302, headers=[("Location", "http://169.254.169.254/latest/meta-data/")])
+
+            def _to_private(self, n, rest, hit):
+                self._send(302, headers=[("Location", "http://10.0.0.1/admin")])
+
+            def _to_file(self, n, rest, hit):
+                self._send(302, headers=[("Location", "file:///etc/passwd")])
 
             def _image(self, n, rest, hit):
                 self._send(200, b"\x89PNG\r\n\x1a\n" + b"\0" * 100, "image/png")

@@ -27,7 +27,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def options(urls_file: Path, **fetch) -> dict:
-    return {"source": "urls", "urls": {"file": str(urls_file)}, "allow_private_addresses": True,
+    return {"source": "urls", "urls": {"file": str(urls_file)}, "allow_private_addresses": "loopback",
             "fetch": {**FAST_FETCH, **fetch}}
 
 

@@ -9,16 +9,16 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from conftest import FAST_FETCH
+from conftest import FAST_FETCH, LOOPBACK
 from faultserver import KINDS
 
-from scalinglaws.corpus.acquire.fetch import Fetcher
-from scalinglaws.corpus.acquire.options import FetchOptions
+from scalinglaws.corpus.acquire.fetch import Fetcher, address_refusal
+from scalinglaws.corpus.acquire.options import AcquireOptions, FetchOptions, allowed_networks
 
 
 @pytest.fixture
 def fetcher():
-    return Fetcher(FetchOptions(**FAST_FETCH), allow_private_addresses=True)
+    return Fetcher(FetchOptions(**FAST_FETCH), LOOPBACK)
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
@@ -42,7 +42,7 @@ def test_flaky_page_is_retried(fault_server, fetcher):
 def test_drip_cannot_extend_the_deadline(fault_server):
     opts = FetchOptions(**{**FAST_FETCH, "read_timeout": 10.0, "deadline": 1.0, "max_bytes": 10**9, "retries": 0})
     t0 = time.monotonic()
-    r = Fetcher(opts, allow_private_addresses=True).fetch(f"{fault_server.base}/1/drip")
+    r = Fetcher(opts, LOOPBACK).fetch(f"{fault_server.base}/1/drip")
     assert r.status == "timeout" and time.monotonic() - t0 < 1.5
 
 
@@ -70,10 +70,56 @@ def test_unusual_characters_are_percent_encoded(fault_server, fetcher):
 def test_queueing_for_a_host_does_not_eat_the_deadline(fault_server):
     """Four slow pages through one connection slot: each waits for the others, none times out."""
     opts = FetchOptions(**{**FAST_FETCH, "deadline": 0.5, "read_timeout": 0.5, "per_host_concurrency": 1})
-    fetcher = Fetcher(opts, allow_private_addresses=True)
+    fetcher = Fetcher(opts, LOOPBACK)
     with ThreadPoolExecutor(4) as pool:
         results = list(pool.map(fetcher.fetch, [f"{fault_server.base}/{n}/slow" for n in range(20, 24)]))
     assert [r.status for r in results] == ["ok"] * 4
+
+
+def test_address_guard_allows_by_network(fault_server):
+    url = f"{fault_server.base}/15/good"
+    for allowed, status in [("loopback", "ok"), (["127.0.0.1/32"], "ok"), (["10.0.0.0/8"], "refused_address"),
+                            (False, "refused_address"), (True, "ok")]:
+        r = Fetcher(FetchOptions(**FAST_FETCH), allowed_networks(allowed, ())).fetch(url)
+        assert r.status == status, (allowed, r)
+    assert fault_server.hits()["/15/good"] == 3
+
+
+@pytest.mark.parametrize("allowed", ["loopback", True, ["127.0.0.0/8", "10.0.0.0/8", "169.0.0.0/8"]])
+def test_redirects_into_the_metadata_service_are_refused(fault_server, allowed):
+    """However broad the allowance, a link-local or metadata address must be named; RFC 1918 ranges must
+    be allowed to be reached."""
+    fetcher = Fetcher(FetchOptions(**FAST_FETCH), allowed_networks(allowed, ()))
+    r = fetcher.fetch(f"{fault_server.base}/16/to_metadata")
+    assert r.status == "refused_address" and r.final_url == "http://169.254.169.254/latest/meta-data/"
+    assert "allowed only when named, e.g. 169.254.169.254/32" in r.error and r.attempts == 1
+    if allowed == "loopback":
+        r = fetcher.fetch(f"{fault_server.base}/16/to_private")
+        assert r.status == "refused_address" and "non-public address 10.0.0.1" in r.error, r
+
+
+@pytest.mark.parametrize("address,allowed,refused", [
+    ("169.254.169.254", True, True), ("169.254.169.254", ["0.0.0.0/0"], True),
+    ("169.254.169.254", ["169.0.0.0/8"], True), ("169.254.169.254", ["169.254.169.254/32"], False),
+    ("169.254.169.254", ["169.254.0.0/16"], False),
+    ("::ffff:169.254.169.254", True, True), ("fe80::1%eth0", True, True), ("fd00:ec2::254", True, True),
+    ("100.100.100.200", ["100.64.0.0/10"], True), ("168.63.129.16", False, True),
+    ("10.0.0.1", "loopback", True), ("10.0.0.1", True, False), ("10.1.2.3", ["10.0.0.0/8"], False),
+    ("192.168.1.1", ["10.0.0.0/8"], True), ("::1", "loopback", False), ("8.8.8.8", False, False),
+])
+def test_address_refusal(address, allowed, refused):
+    assert (address_refusal(address, allowed_networks(allowed, ())) is not None) == refused
+
+
+@pytest.mark.parametrize("value,error", [
+    ("localhost", r"corpus.allow_private_addresses: 'localhost' is not 'loopback'"),
+    (["10.0.0.1/8"], r"corpus.allow_private_addresses\[0\]: '10.0.0.1/8' is not .* host bits set"),
+    (["loopback", "10/8"], r"corpus.allow_private_addresses\[1\]: '10/8'"),
+    (1, "corpus.allow_private_addresses: expected false, true, 'loopback' or a list of CIDRs, got 1"),
+])
+def test_bad_address_allowances_name_the_entry(value, error):
+    with pytest.raises(ValueError, match=error):
+        AcquireOptions.from_dict({"allow_private_addresses": value})
 
 
 @pytest.fixture
@@ -95,7 +141,7 @@ def hanging_dns(monkeypatch):
 
 
 def test_hanging_lookup_times_out_within_the_deadline(fault_server, hanging_dns):
-    fetcher = Fetcher(FetchOptions(**FAST_FETCH), allow_private_addresses=True)
+    fetcher = Fetcher(FetchOptions(**FAST_FETCH), LOOPBACK)
     t0 = time.monotonic()
     r = fetcher.fetch("http://www.hang.test/1/good")
     assert r.status == "timeout" and "www.hang.test" in r.error, r
@@ -108,7 +154,7 @@ def test_hanging_lookup_times_out_within_the_deadline(fault_server, hanging_dns)
 def test_hanging_lookups_hold_a_bounded_number_of_threads(hanging_dns):
     """URLs on one hanging host share one lookup; lookups beyond the fetcher's cap (4 per fetcher thread)
     wait for room rather than start a thread each."""
-    fetcher = Fetcher(FetchOptions(**{**FAST_FETCH, "concurrency": 1, "retries": 0}), allow_private_addresses=True)
+    fetcher = Fetcher(FetchOptions(**{**FAST_FETCH, "concurrency": 1, "retries": 0}), LOOPBACK)
     with ThreadPoolExecutor(8) as pool:
         results = list(pool.map(fetcher.fetch, [f"http://a.hang.test/{n}/good" for n in range(8)]))
         assert [r.status for r in results] == ["timeout"] * 8 and hanging_dns == {"a.hang.test": 1}

@@ -1,12 +1,12 @@
 """An HTTP fetcher that keeps every limit itself, because extraction libraries keep none of them.
 
 Per URL: http/https only; the host is resolved once per request, within the connect timeout and the
-deadline, and non-public addresses are refused unless allowed; connect and read timeouts; a total
-deadline over every attempt, lookup, redirect and byte, enforced by a watchdog that shuts the socket
-(so a server that drips one byte a second cannot extend it); a body cap kept while streaming; a
-redirect cap with loop detection; a per-host limit on open requests; retries with exponential backoff
-after 5xx, timeouts and dropped connections. Every call returns a ``FetchResult`` with a status, never
-raises.
+deadline, and non-public addresses are refused unless their network is allowed (link-local and cloud
+metadata addresses only when named explicitly); connect and read timeouts; a total deadline over
+every attempt, lookup, redirect and byte, enforced by a watchdog that shuts the socket (so a server
+that drips one byte a second cannot extend it); a body cap kept while streaming; a redirect cap with
+loop detection; a per-host limit on open requests; retries with exponential backoff after 5xx,
+timeouts and dropped connections. Every call returns a ``FetchResult`` with a status, never raises.
 """
 
 from __future__ import annotations
@@ -31,6 +31,26 @@ _SAFE = "/%:@!$&'()*+,;=-._~?"
 STATUSES = ("ok", "http_<code>", "timeout", "too_large", "not_html", "redirect_loop", "too_many_redirects",
             "refused_scheme", "refused_address", "invalid_url", "dns_error", "connection_error", "tls_error",
             "bad_response", "error")
+# Link-local, and the cloud metadata services outside it (Alibaba's, Azure's wire server, AWS's over IPv6):
+# refused even under a broad allowance such as 0.0.0.0/0, unless an allowed network lies inside one of them.
+NAMED_ONLY = tuple(ipaddress.ip_network(n) for n in ("169.254.0.0/16", "fe80::/10", "100.100.100.200/32",
+                                                     "168.63.129.16/32", "fd00:ec2::254/128"))
+
+
+def address_refusal(address: str, allowed: tuple) -> str | None:
+    """Why the fetcher must not connect to ``address`` (None if it may), given the allowed networks."""
+    ip = ipaddress.ip_address(address.split("%")[0])
+    if ip.version == 6 and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    for guarded in NAMED_ONLY:
+        if ip in guarded:
+            if any(ip in n and n.subnet_of(guarded) for n in allowed):
+                return None
+            return (f"link-local or cloud metadata address {ip}: allowed only when named, "
+                    f"e.g. {ip}/{ip.max_prefixlen} in corpus.allow_private_addresses")
+    if ip.is_global or any(ip in n for n in allowed):
+        return None
+    return f"non-public address {ip}, in no network of corpus.allow_private_addresses"
 
 
 @dataclass
@@ -73,9 +93,9 @@ class _Clock:
 class Fetcher:
     """Fetch URLs under ``FetchOptions``; thread-safe, one instance shared by all fetcher threads."""
 
-    def __init__(self, opts: FetchOptions, allow_private_addresses: bool = False):
+    def __init__(self, opts: FetchOptions, allowed_networks: tuple = ()):
         self.opts = opts
-        self.allow_private = allow_private_addresses
+        self.allowed_networks = allowed_networks
         self._slots: dict[str, threading.BoundedSemaphore] = defaultdict(
             lambda: threading.BoundedSemaphore(opts.per_host_concurrency))
         self._slots_lock = threading.Lock()
@@ -147,10 +167,10 @@ class Fetcher:
         if remaining <= 0:
             raise _Stop("timeout", "deadline passed")
         addresses = self._resolver.addresses(host, min(self.opts.connect_timeout, remaining))
-        if not self.allow_private:
-            for a in addresses:  # every address must be public, or a DNS answer could point us inside
-                if not ipaddress.ip_address(a.split("%")[0]).is_global:
-                    raise _Stop("refused_address", f"{host} resolves to non-public address {a}")
+        for a in addresses:  # every address must pass, or a DNS answer could point us inside
+            refusal = address_refusal(a, self.allowed_networks)
+            if refusal:
+                raise _Stop("refused_address", f"{host} resolves to {refusal}")
         return addresses[0]
 
     def _get(self, parts, host: str, port: int, address: str, deadline: float):

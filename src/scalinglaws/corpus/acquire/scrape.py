@@ -23,7 +23,7 @@ def acquire(opts: AcquireOptions, cache: str | Path, workdir: str | Path, out: s
     t0 = time.time()
     with open_source(opts, cache) as plan:
         t1 = time.time()
-        fetcher = Fetcher(opts.fetch, allow_private_addresses=plan.allow_private)
+        fetcher = Fetcher(opts.fetch, plan.allowed_networks)
         status = fetch_all(plan.urls, plan.source, fetcher, workdir, opts.fetch.shard_size, plan.to_fetch,
                            plan.from_fetch, plan.timestamp, opts.fetch.concurrency)
     # provenance: the options this table was fetched under travel with it
