@@ -11,17 +11,18 @@ from __future__ import annotations
 import collections
 import http.server
 import json
+import socket
 import subprocess
 import sys
 import threading
 import time
 import urllib.request
 
-GOOD = ("good", "latin1", "wrong_charset", "no_charset", "no_type", "slow", "redirect", "flaky")
-KINDS = {  # kind -> the status the fetcher must give it (with loopback allowed)
+GOOD = ("good", "latin1", "wrong_charset", "no_charset", "no_type", "slow", "redirect", "flaky", "flaky2")
+KINDS = {  # kind -> the status the fetcher must give it (with retries >= 2 and loopback allowed)
     "good": "ok", "latin1": "ok", "wrong_charset": "ok", "no_charset": "ok", "no_type": "ok", "slow": "ok",
-    "redirect": "ok", "flaky": "ok", "empty": "ok",
-    "missing": "http_404", "broken": "http_500", "hang": "timeout", "drip": "timeout",
+    "redirect": "ok", "flaky": "ok", "flaky2": "ok", "empty": "ok",
+    "missing": "http_404", "broken": "http_500", "hang": "timeout", "drip": "timeout", "drop": "connection_error",
     "loop": "redirect_loop", "chain": "too_many_redirects", "big": "too_large", "endless": "too_large",
     "image": "not_html", "json": "not_html",
     "to_metadata": "refused_address", "to_private": "refused_address", "to_file": "refused_scheme",
@@ -113,6 +114,60 @@ class FaultServer:
 
             def _flaky(self, n, rest, hit):  # fails once, then works: needs a retry
                 self._send(503) if hit == 1 else self._good(n, rest, hit)
+
+            def _flaky2(self, n, rest, hit):  # fails twice, then works: needs both retries
+                self._send(503) if hit <= 2 else self._good(n, rest, hit)
+
+            def _fail_then_hang(self, n, rest, hit):
+                self._send(503) if hit == 1 else self._hang(n, rest, hit)
+
+            def _empty(self, n, rest, hit):
+                self._send(200, b"<html><body><div></div></body></html>")
+
+            def _missing(self, n, rest, hit):
+                self._send(404, b"not here")
+
+            def _broken(self, n, rest, hit):
+                self._send(500, b"oops")
+
+            def _hang(self, n, rest, hit):
+                server.stop.wait(30)
+
+            def _drip(self, n, rest, hit):  # headers, then a byte at a time, never done
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.end_headers()
+                while not server.stop.wait(0.05):
+                    self.wfile.write(b"<")
+                    self.wfile.flush()
+
+            def _loop(self, n, rest, hit):
+                nxt = "b" if rest == ["a"] else "a"
+                self._send(301, headers=[("Location", f"/{n}/loop/{nxt}")])
+
+            def _chain(self, n, rest, hit):
+                k = int(rest[0]) if rest else 0
+                self._send(302, headers=[("Location", f"/{n}/chain/{k + 1}")])
+
+            def _big(self, n, rest, hit):  # announces more than the cap
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", str(50_000_000))
+                self.end_headers()
+                self.wfile.write(b"<html>" + b"x" * 65536)
+
+            def _endless(self, n, rest, hit):  # chunked, fast, never ends
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                chunk = b"<p>" + b"y" * 16384 + b"</p>"
+                while not server.stop.is_set():
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+
+            def _drop(self, n, rest, hit):  # closes the connection without a word
+                self.connection.shutdown(socket.SHUT_RDWR)
+                self.close_connection = True
 
             def _empty(self, n, rest, hit):
                 self._send(200, b"<html><body><div></div></body></html>")

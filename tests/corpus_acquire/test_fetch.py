@@ -76,6 +76,28 @@ def test_queueing_for_a_host_does_not_eat_the_deadline(fault_server):
     assert [r.status for r in results] == ["ok"] * 4
 
 
+def test_retries_are_not_starved_by_a_busy_host(fault_server):
+    """Two connection slots, held in turn by a queue of dripping URLs (a deadline each): pages that fail
+    twice before they work, and plain 500s, still get all three attempts, and their statuses say what
+    the server did."""
+    opts = FetchOptions(**{**FAST_FETCH, "deadline": 1.0, "per_host_concurrency": 2})
+    fetcher = Fetcher(opts, LOOPBACK)
+    drips = [f"{fault_server.base}/{n}/drip" for n in range(300, 312)]
+    others = [f"{fault_server.base}/{n}/{kind}" for n in range(320, 326) for kind in ("flaky2", "broken")]
+    with ThreadPoolExecutor(16) as pool:
+        results = dict(zip(drips + others, pool.map(fetcher.fetch, drips + others)))
+    got = {url: (r.status, r.attempts) for url, r in results.items() if url in others}
+    assert got == {u: ("ok" if u.endswith("flaky2") else "http_500", 3) for u in others}
+    assert all(results[u].status == "timeout" for u in drips)
+    assert max(r.elapsed for r in results.values()) <= opts.deadline + 0.2  # queueing is not in the deadline
+
+
+def test_a_status_keeps_what_earlier_attempts_got(fault_server):
+    opts = FetchOptions(**{**FAST_FETCH, "deadline": 1.0, "read_timeout": 0.4})
+    r = Fetcher(opts, LOOPBACK).fetch(f"{fault_server.base}/1/fail_then_hang")
+    assert r.status == "timeout" and "earlier attempts: http_503" in r.error, r
+
+
 def test_address_guard_allows_by_network(fault_server):
     url = f"{fault_server.base}/15/good"
     for allowed, status in [("loopback", "ok"), (["127.0.0.1/32"], "ok"), (["10.0.0.0/8"], "refused_address"),

@@ -4,9 +4,10 @@ Per URL: http/https only; the host is resolved once per request, within the conn
 deadline, and non-public addresses are refused unless their network is allowed (link-local and cloud
 metadata addresses only when named explicitly); connect and read timeouts; a total deadline over
 every attempt, lookup, redirect and byte, enforced by a watchdog that shuts the socket (so a server
-that drips one byte a second cannot extend it); a body cap kept while streaming; a redirect cap with
-loop detection; a per-host limit on open requests; retries with exponential backoff after 5xx,
-timeouts and dropped connections. Every call returns a ``FetchResult`` with a status, never raises.
+that drips one byte a second cannot extend it), which stops while the URL waits for a free connection
+to its host; a body cap kept while streaming; a redirect cap with loop detection; a per-host limit on
+open requests; retries with exponential backoff after transient failures (5xx, 408, 429, timeouts and
+dropped connections). Every call returns a ``FetchResult`` with a status, never raises.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from scalinglaws.corpus.acquire.options import FetchOptions
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 REDIRECTS = (301, 302, 303, 307, 308)
-RETRYABLE = ("timeout", "connection_error")
 _SAFE = "/%:@!$&'()*+,;=-._~?"
 STATUSES = ("ok", "http_<code>", "timeout", "too_large", "not_html", "redirect_loop", "too_many_redirects",
             "refused_scheme", "refused_address", "invalid_url", "dns_error", "connection_error", "tls_error",
@@ -35,6 +35,11 @@ STATUSES = ("ok", "http_<code>", "timeout", "too_large", "not_html", "redirect_l
 # refused even under a broad allowance such as 0.0.0.0/0, unless an allowed network lies inside one of them.
 NAMED_ONLY = tuple(ipaddress.ip_network(n) for n in ("169.254.0.0/16", "fe80::/10", "100.100.100.200/32",
                                                      "168.63.129.16/32", "fd00:ec2::254/128"))
+
+
+def is_transient(status: str) -> bool:
+    """Whether a later try may well succeed: retried within a fetch."""
+    return status in ("timeout", "connection_error", "http_408", "http_429") or status.startswith("http_5")
 
 
 def address_refusal(address: str, allowed: tuple) -> str | None:
@@ -75,19 +80,29 @@ class _Stop(Exception):
 
 
 class _Clock:
-    """A URL's deadline. It starts when the first request gets a connection slot, so that time spent
-    queueing behind other URLs to the same host does not count against it."""
+    """A URL's deadline. It starts when the first request gets a connection slot and stops whenever the
+    URL waits for a slot again (a retry, a redirect), so that queueing behind other URLs to the same
+    host, however busy, never counts against it: only the URL's own lookups, connects, bytes and
+    backoff pauses do."""
 
     def __init__(self, seconds: float):
-        self.seconds, self.start = seconds, None
+        self.seconds, self.start, self.queued = seconds, None, 0.0
 
-    def begin(self) -> None:
+    def wait_for(self, slot: threading.BoundedSemaphore) -> None:
+        asked = time.monotonic()
+        slot.acquire()
         if self.start is None:
             self.start = time.monotonic()
+        else:
+            self.queued += time.monotonic() - asked
 
     @property
     def deadline(self) -> float:
-        return math.inf if self.start is None else self.start + self.seconds
+        return math.inf if self.start is None else self.start + self.queued + self.seconds
+
+    @property
+    def spent(self) -> float:
+        return 0.0 if self.start is None else time.monotonic() - self.start - self.queued
 
 
 class Fetcher:
@@ -105,17 +120,19 @@ class Fetcher:
         self._resolver = _Resolver(threads=4 * opts.concurrency)
 
     def fetch(self, url: str) -> FetchResult:
-        called, clock, attempts = time.monotonic(), _Clock(self.opts.deadline), 0
+        clock, earlier = _Clock(self.opts.deadline), []
         while True:
-            attempts += 1
             result = self._attempt(url, clock)
-            retry = result.status in RETRYABLE or (result.http_status or 0) >= 500 and result.status != "ok"
-            pause = self.opts.backoff * 2 ** (attempts - 1)
-            if not retry or attempts > self.opts.retries or time.monotonic() + pause >= clock.deadline:
+            pause = self.opts.backoff * 2 ** len(earlier)
+            if (not is_transient(result.status) or len(earlier) >= self.opts.retries
+                    or time.monotonic() + pause >= clock.deadline):
                 break
+            earlier.append(result.status)
             time.sleep(pause)
-        result.attempts = attempts
-        result.elapsed = round(time.monotonic() - (clock.start or called), 4)
+        if result.status != "ok" and any(s != result.status for s in earlier):
+            result.error = "; ".join(filter(None, [result.error, f"earlier attempts: {', '.join(earlier)}"]))
+        result.attempts = len(earlier) + 1
+        result.elapsed = round(clock.spent, 4)
         return result
 
     def _attempt(self, url: str, clock: _Clock) -> FetchResult:
@@ -152,10 +169,7 @@ class Fetcher:
         if not host:
             raise _Stop("invalid_url", "no host")
         slot = self._slot(host, port)
-        wait = None if clock.start is None else max(0.0, clock.deadline - time.monotonic())
-        if not slot.acquire(timeout=wait):
-            raise _Stop("timeout", f"waited past the deadline for a free connection to {host}")
-        clock.begin()
+        clock.wait_for(slot)
         try:
             address = self._resolve(host, clock.deadline)
             return self._get(parts, host, port, address, clock.deadline)

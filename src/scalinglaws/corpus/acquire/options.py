@@ -16,12 +16,14 @@ class FetchOptions:
 
     connect_timeout: float = 5.0   # TCP (and TLS) connect
     read_timeout: float = 5.0      # longest silence between two reads
-    deadline: float = 15.0         # total per URL: every attempt, redirect and byte; a slow drip cannot extend it
+    # total per URL: every attempt, redirect and byte (a slow drip cannot extend it); waiting for a free
+    # connection to a busy host does not count
+    deadline: float = 15.0
     max_bytes: int = 5_000_000     # body cap, kept while streaming
     max_redirects: int = 5
     concurrency: int = 16          # fetcher threads
     per_host_concurrency: int = 8  # open requests to one host:port at a time
-    retries: int = 2               # extra attempts after a 5xx, a timeout or a dropped connection
+    retries: int = 2               # extra attempts after a 5xx, 408, 429, a timeout or a dropped connection
     backoff: float = 0.5           # seconds before retry k (1, 2, ...) is backoff * 2**(k - 1)
     shard_size: int = 256          # URLs per resumable shard
     user_agent: str = "scalinglaws-corpus/0.1"
