@@ -6,11 +6,12 @@ import collections
 import socket
 import threading
 import time
+import tracemalloc
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from conftest import FAST_FETCH, LOOPBACK
-from faultserver import KINDS
+from faultserver import BROTLI, KINDS, html_page
 
 from scalinglaws.corpus.acquire.fetch import Fetcher, address_refusal
 from scalinglaws.corpus.acquire.options import AcquireOptions, FetchOptions, allowed_networks
@@ -96,6 +97,41 @@ def test_a_status_keeps_what_earlier_attempts_got(fault_server):
     opts = FetchOptions(**{**FAST_FETCH, "deadline": 1.0, "read_timeout": 0.4})
     r = Fetcher(opts, LOOPBACK).fetch(f"{fault_server.base}/1/fail_then_hang")
     assert r.status == "timeout" and "earlier attempts: http_503" in r.error, r
+
+
+@pytest.mark.parametrize("kind", ["gzip", "deflate", "raw_deflate"] + (["brotli"] if BROTLI else []))
+def test_encoded_pages_are_decoded(fault_server, fetcher, kind):
+    r = fetcher.fetch(f"{fault_server.base}/11/{kind}")
+    assert r.status == "ok" and r.body == html_page(11).encode(), r
+
+
+def test_brotli_is_refused_without_a_library_that_caps_its_output(fault_server, fetcher):
+    if BROTLI:
+        pytest.skip("a brotli library is installed: brotli pages decode (test_encoded_pages_are_decoded)")
+    r = fetcher.fetch(f"{fault_server.base}/12/brotli")
+    assert r.status == "unsupported_encoding" and "'br'" in r.error and r.body is None, r
+
+
+@pytest.mark.parametrize("kind", ["gzip_bomb"] + (["brotli_bomb"] if BROTLI else []))
+def test_compression_bomb_stops_at_the_cap(fault_server, kind):
+    """100 MB of zeros in 100 KB of gzip (or 200 bytes of brotli): too large as soon as the decoded size
+    passes the cap, having held no more than about the cap in memory."""
+    fetcher = Fetcher(FetchOptions(**{**FAST_FETCH, "max_bytes": 1_000_000}), LOOPBACK)
+    tracemalloc.start()
+    try:
+        r = fetcher.fetch(f"{fault_server.base}/13/{kind}")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert r.status == "too_large" and "decodes to over 1000000 bytes" in r.error, r
+    assert peak < 5_000_000
+
+
+@pytest.mark.parametrize("kind,error", [("bad_gzip", "gzip: Error -3"), ("truncated_gzip", "ends before"),
+                                        ("zstd", "Content-Encoding 'zstd'")])
+def test_undecodable_bodies_get_a_status(fault_server, fetcher, kind, error):
+    r = fetcher.fetch(f"{fault_server.base}/14/{kind}")
+    assert r.status == KINDS[kind] and error in r.error and r.body is None, r
 
 
 def test_address_guard_allows_by_network(fault_server):
