@@ -14,6 +14,7 @@ never raises.
 
 from __future__ import annotations
 
+import dataclasses
 import http.client
 import ipaddress
 import math
@@ -26,7 +27,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
-from scalinglaws.corpus.acquire.options import FetchOptions
+from scalinglaws.corpus.acquire.options import RESULT_NEUTRAL_FETCH_OPTIONS, FetchOptions
 
 try:
     import brotli
@@ -130,6 +131,11 @@ class Fetcher:
         # a hanging lookup ends when the system resolver gives up (often after 10-30 s), while a worker
         # whose lookups all hang moves on after each connect_timeout: room for a few stuck ones per worker
         self._resolver = _Resolver(threads=4 * opts.concurrency)
+
+    def settings(self) -> dict:
+        """Everything that can change what a fetch returns (the shard key hashes it)."""
+        opts = {k: v for k, v in dataclasses.asdict(self.opts).items() if k not in RESULT_NEUTRAL_FETCH_OPTIONS}
+        return {**opts, "allowed_networks": sorted(map(str, self.allowed_networks)), "encodings": list(ENCODINGS)}
 
     def fetch(self, url: str) -> FetchResult:
         clock, earlier = _Clock(self.opts.deadline), []

@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 LOOPBACK = ("127.0.0.0/8", "::1/128")
+# options that change how fast URLs are fetched, or when, but never what a fetch returns: a rerun with
+# other values reuses the done shards (the shard key hashes every other option)
+RESULT_NEUTRAL_FETCH_OPTIONS = ("concurrency", "per_host_concurrency", "shard_size")
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,17 @@
 """Resumable, sharded fetching: the URL list is cut into shards, each written atomically when done.
 
-A shard's file name carries a hash of its URLs, so a rerun skips exactly the shards already done
-for the same list (after a kill too) and never reuses one made for a different list. The status
-table, one row per URL, is assembled from the shards at the end.
+A shard's file name carries a hash of its URLs and of every option that can change a fetch's result
+(``Fetcher.settings``, the source, a pinned timestamp), so a rerun skips exactly the shards already
+done for the same list under the same options (after a kill too) and never reuses one made for a
+different list or other options. The status table, one row per URL, is assembled from the shards at
+the end.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import sys
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -45,9 +48,9 @@ def utc_today() -> str:
     return dt.datetime.now(dt.timezone.utc).date().isoformat()
 
 
-def shard_name(index: int, urls: list[str]) -> str:
-    digest = hashlib.sha1("\n".join(urls).encode()).hexdigest()[:12]
-    return f"shard-{index:05d}-{digest}.parquet"
+def shard_name(index: int, urls: list[str], settings: dict) -> str:
+    key = json.dumps({"urls": urls, "settings": settings}, sort_keys=True)
+    return f"shard-{index:05d}-{hashlib.sha1(key.encode()).hexdigest()[:12]}.parquet"
 
 
 def fetch_all(urls: list[str], source: str, fetcher: Fetcher, workdir: str | Path, shard_size: int,
@@ -62,8 +65,9 @@ def fetch_all(urls: list[str], source: str, fetcher: Fetcher, workdir: str | Pat
     workdir.mkdir(parents=True, exist_ok=True)
     for leftover in workdir.glob(".shard-*.tmp"):  # a killed run's half-written shard
         leftover.unlink()
+    settings = {**fetcher.settings(), "source": source, "timestamp": timestamp}
     chunks = [urls[i:i + shard_size] for i in range(0, len(urls), shard_size)]
-    paths = [workdir / shard_name(i, chunk) for i, chunk in enumerate(chunks)]
+    paths = [workdir / shard_name(i, chunk, settings) for i, chunk in enumerate(chunks)]
     todo = [i for i, p in enumerate(paths) if not p.exists()]
     n_todo = sum(len(chunks[i]) for i in todo)
     print(f"acquire: {len(urls)} URLs in {len(chunks)} shards; {len(chunks) - len(todo)} shards done, "
