@@ -3,22 +3,30 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pyarrow.parquet as pq
+import pytest
 from conftest import FAST_FETCH
 
+from scalinglaws.corpus.acquire.extract import extract
 from scalinglaws.corpus.acquire.options import AcquireOptions
 from scalinglaws.corpus.acquire.scrape import acquire
 
+REPO = Path(__file__).resolve().parents[2]
 
-def _acquire(d, urls: list[str], out: str = "status.parquet", **options) -> dict:
+
+def _acquire(d: Path, urls: list[str], out: str = "status.parquet", **options) -> dict:
     (d / "urls.txt").write_text("\n".join(urls) + "\n")
     raw = {"source": "urls", "urls": {"file": str(d / "urls.txt")}, "allow_private_addresses": "loopback",
            **options, "fetch": {**FAST_FETCH, **options.get("fetch", {})}}
     return acquire(AcquireOptions.from_dict(raw), d / "cache", d / "raw", d / out)
 
 
-def _statuses(path) -> dict[str, str]:
+def _statuses(path: Path) -> dict[str, str]:
     return {r["url"]: r["status"] for r in pq.read_table(path, columns=["url", "status"]).to_pylist()}
 
 
@@ -47,3 +55,32 @@ def test_options_that_change_results_make_new_shards(fault_server, tmp_path):
     assert _paths(fault_server, urls) == dict.fromkeys(urls, 2)
     status = pq.read_table(tmp_path / "status.parquet")
     assert json.loads(status.schema.metadata[b"scalinglaws.acquire.options"])["fetch"]["max_bytes"] == 100
+
+
+def test_extract_finds_the_shards_from_any_directory(fault_server, tmp_path, monkeypatch):
+    """acquire run with relative paths in one directory; extract run from another, and after the
+    results folder moved."""
+    work = tmp_path / "project"
+    work.mkdir()
+    urls = [f"{fault_server.base}/{n}/good" for n in range(430, 433)]
+    (work / "urls.txt").write_text("\n".join(urls))
+    monkeypatch.chdir(work)
+    opts = AcquireOptions.from_dict({"source": "urls", "urls": {"file": "urls.txt"},
+                                     "allow_private_addresses": "loopback", "fetch": FAST_FETCH})
+    acquire(opts, "results/cache", "results/corpus/raw", "results/corpus/status.parquet")
+    shards = set(pq.read_table("results/corpus/status.parquet", columns=["shard"]).column(0).to_pylist())
+    assert len(shards) == 1 and next(iter(shards)).startswith("raw/shard-")
+
+    monkeypatch.chdir(tmp_path)
+    assert extract(work / "results/corpus/status.parquet", "trafilatura", tmp_path / "a.parquet")["documents"] == 3
+    moved = shutil.move(work / "results", tmp_path / "elsewhere")
+    r = subprocess.run([sys.executable, "-m", "scalinglaws.corpus", "extract", "--status",
+                        "elsewhere/corpus/status.parquet", "--out", "b.parquet"], cwd=tmp_path,
+                       capture_output=True, text=True, env={"PYTHONPATH": str(REPO / "src"), "PATH": "/usr/bin:/bin"})
+    assert r.returncode == 0 and json.loads(r.stdout.splitlines()[-1])["documents"] == 3, r.stderr
+    assert (tmp_path / "b.parquet").read_bytes() == (tmp_path / "a.parquet").read_bytes()
+
+    for shard in (Path(moved) / "corpus/raw").glob("shard-*"):
+        shard.unlink()
+    with pytest.raises(FileNotFoundError, match=r"status.parquet: shard raw/shard-.* is missing: no .*elsewhere"):
+        extract(Path(moved) / "corpus/status.parquet", "trafilatura", tmp_path / "c.parquet")

@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 
 from scalinglaws.corpus.acquire.fetch import Fetcher
 from scalinglaws.corpus.acquire.options import AcquireOptions
-from scalinglaws.corpus.acquire.shards import fetch_all
+from scalinglaws.corpus.acquire.shards import fetch_all, relative_shards
 from scalinglaws.corpus.acquire.sources import open_source
 from scalinglaws.io import atomic_path
 
@@ -27,7 +27,8 @@ def acquire(opts: AcquireOptions, cache: str | Path, workdir: str | Path, out: s
         status = fetch_all(plan.urls, plan.source, fetcher, workdir, opts.fetch.shard_size, plan.to_fetch,
                            plan.from_fetch, plan.timestamp, opts.fetch.concurrency)
     # provenance: the options this table was fetched under travel with it
-    status = status.replace_schema_metadata({"scalinglaws.acquire.options": json.dumps(dataclasses.asdict(opts))})
+    options = json.dumps(dataclasses.asdict(opts))
+    status = relative_shards(status, out).replace_schema_metadata({"scalinglaws.acquire.options": options})
     with atomic_path(out) as tmp:
         pq.write_table(status, tmp, compression="zstd")
     counts = collections.Counter(status.column("status").to_pylist())

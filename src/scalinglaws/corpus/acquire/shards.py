@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import sys
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -38,7 +39,7 @@ STATUS_SCHEMA = pa.schema([
     ("attempts", pa.int32()),
     ("fetched_at", pa.string()),    # ISO-8601 UTC: the fetch's date, or the source's timestamp
     ("error", pa.string()),
-    ("shard", pa.string()),         # the shard file holding the raw body
+    ("shard", pa.string()),         # the shard file holding the raw body, relative to the status table's folder
 ])
 SHARD_SCHEMA = pa.schema([f for f in STATUS_SCHEMA if f.name != "shard"] + [pa.field("body", pa.binary())])
 
@@ -56,12 +57,13 @@ def shard_name(index: int, urls: list[str], settings: dict) -> str:
 def fetch_all(urls: list[str], source: str, fetcher: Fetcher, workdir: str | Path, shard_size: int,
               to_fetch: Callable[[str], str] = str, from_fetch: Callable[[str], str] = str,
               timestamp: str | None = None, concurrency: int = 16) -> pa.Table:
-    """Fetch every URL not already in a done shard; return the status table (one row per URL, in order).
+    """Fetch every URL not already in a done shard; return the status table (one row per URL, in order,
+    with absolute shard paths).
 
     ``to_fetch`` maps a listed URL to the address actually fetched (a loopback server's port) and
     ``from_fetch`` maps a fetched address back, so that ids and rows never depend on the port.
     """
-    workdir = Path(workdir)
+    workdir = Path(workdir).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     for leftover in workdir.glob(".shard-*.tmp"):  # a killed run's half-written shard
         leftover.unlink()
@@ -120,7 +122,20 @@ def _status_table(paths: list[Path]) -> pa.Table:
     return pa.concat_tables(tables).cast(STATUS_SCHEMA)
 
 
-def read_bodies(shard: str, ids: set[str]) -> dict[str, bytes]:
+def relative_shards(status: pa.Table, status_path: str | Path) -> pa.Table:
+    """The status table with its shard paths relative to the folder of ``status_path``, where it is
+    written, so that extract finds them from any directory, and after the folder moves."""
+    base = Path(status_path).resolve().parent
+    shards = [os.path.relpath(p, base) for p in status.column("shard").to_pylist()]
+    return status.set_column(status.schema.get_field_index("shard"), "shard", pa.array(shards, pa.string()))
+
+
+def shard_file(status_path: str | Path, shard: str) -> Path:
+    """Where a status row's shard is (paths are relative to the status table's folder)."""
+    return Path(status_path).parent / shard
+
+
+def read_bodies(shard: str | Path, ids: set[str]) -> dict[str, bytes]:
     """Raw bodies of the given document ids from one shard file."""
     t = pq.read_table(shard, columns=["id", "body"])
     return {i: b for i, b in zip(t.column("id").to_pylist(), t.column("body").to_pylist()) if i in ids}
