@@ -2,8 +2,8 @@
 
 ``/<n>/<kind>`` serves case ``kind`` (see ``KINDS``); numbering the URLs first spreads every kind
 over every shard of a sorted URL list. Requests are counted per path (``/_hits`` returns the counts
-as JSON), so a test can assert that a rerun fetches nothing. The server has its own process so that
-its threads do not compete with the fetcher's for one interpreter lock.
+as JSON), so a test can assert that a rerun fetches nothing, or only what it should. The server has
+its own process so that its threads do not compete with the fetcher's for one interpreter lock.
 """
 
 from __future__ import annotations
@@ -43,6 +43,8 @@ KINDS = {  # kind -> the status the fetcher must give it (with retries >= 2 and 
     "image": "not_html", "json": "not_html",
     "to_metadata": "refused_address", "to_private": "refused_address", "to_file": "refused_scheme",
 }
+# not in the mix because their result depends on earlier runs: ``/<n>/outage`` fails (503) the first
+# three requests, as many as one run makes with retries: 2, and works from then on
 BOMB_BYTES = 100_000_000
 
 
@@ -50,7 +52,6 @@ def _bomb(compress, flush) -> bytes:
     """A compressed HTML page padded with zeros to BOMB_BYTES: about 100 KB of gzip, 200 bytes of brotli."""
     zeros = bytes(1 << 20)
     return b"".join([compress(b"<html><body>")] + [compress(zeros) for _ in range(BOMB_BYTES >> 20)] + [flush()])
-
 
 
 def page_text(n: int) -> str:
@@ -149,49 +150,8 @@ class FaultServer:
             def _fail_then_hang(self, n, rest, hit):
                 self._send(503) if hit == 1 else self._hang(n, rest, hit)
 
-            def _empty(self, n, rest, hit):
-                self._send(200, b"<html><body><div></div></body></html>")
-
-            def _missing(self, n, rest, hit):
-                self._send(404, b"not here")
-
-            def _broken(self, n, rest, hit):
-                self._send(500, b"oops")
-
-            def _hang(self, n, rest, hit):
-                server.stop.wait(30)
-
-            def _drip(self, n, rest, hit):  # headers, then a byte at a time, never done
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html")
-                self.end_headers()
-                while not server.stop.wait(0.05):
-                    self.wfile.write(b"<")
-                    self.wfile.flush()
-
-            def _loop(self, n, rest, hit):
-                nxt = "b" if rest == ["a"] else "a"
-                self._send(301, headers=[("Location", f"/{n}/loop/{nxt}")])
-
-            def _chain(self, n, rest, hit):
-                k = int(rest[0]) if rest else 0
-                self._send(302, headers=[("Location", f"/{n}/chain/{k + 1}")])
-
-            def _big(self, n, rest, hit):  # announces more than the cap
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html")
-                self.send_header("Content-Length", str(50_000_000))
-                self.end_headers()
-                self.wfile.write(b"<html>" + b"x" * 65536)
-
-            def _endless(self, n, rest, hit):  # chunked, fast, never ends
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html")
-                self.send_header("Transfer-Encoding", "chunked")
-                self.end_headers()
-                chunk = b"<p>" + b"y" * 16384 + b"</p>"
-                while not server.stop.is_set():
-                    self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            def _outage(self, n, rest, hit):
+                self._send(503) if hit <= 3 else self._good(n, rest, hit)
 
             def _encoded(self, encoding, body):
                 self._send(200, body, headers=[("Content-Encoding", encoding)])

@@ -57,6 +57,45 @@ def test_options_that_change_results_make_new_shards(fault_server, tmp_path):
     assert json.loads(status.schema.metadata[b"scalinglaws.acquire.options"])["fetch"]["max_bytes"] == 100
 
 
+def test_rerun_refetches_transient_failures_a_bounded_number_of_times(fault_server, tmp_path):
+    """An outage longer than one run's retries heals on the rerun; a 500 and a hang are refetched once
+    (transient_reruns: 1) and then kept; a 404, a refused redirect and good pages are never refetched."""
+    b = fault_server.base
+    transient = [f"{b}/410/outage", f"{b}/411/broken", f"{b}/412/hang", f"{b}/413/drop"]
+    permanent = [f"{b}/414/missing", f"{b}/415/to_metadata", f"{b}/416/good", f"{b}/417/latin1"]
+    urls = sorted(transient + permanent)
+
+    first = _acquire(tmp_path, urls, fetch={"transient_reruns": 1})
+    assert first["statuses"] == {"http_503": 1, "http_500": 1, "timeout": 1, "connection_error": 1, "http_404": 1,
+                                 "refused_address": 1, "ok": 2}
+    hits = _paths(fault_server, urls)
+
+    second = _acquire(tmp_path, urls, fetch={"transient_reruns": 1})
+    assert second["this_run"] == {"new": 0, "refetched_transient": 4, "recovered": 1, "kept_permanent": 2,
+                                  "kept_transient": 0}
+    status = {r["url"]: r for r in pq.read_table(tmp_path / "status.parquet").to_pylist()}
+    assert status[f"{b}/410/outage"]["status"] == "ok" and status[f"{b}/410/outage"]["runs"] == 2
+    again = _paths(fault_server, urls)
+    assert {u for u in urls if again[u] > hits[u]} == set(transient)
+
+    third = _acquire(tmp_path, urls, fetch={"transient_reruns": 1})
+    assert third["this_run"] == {"new": 0, "refetched_transient": 0, "recovered": 0, "kept_permanent": 2,
+                                 "kept_transient": 3}
+    assert _paths(fault_server, urls) == again
+    assert third["statuses"] == {"ok": 3, "http_500": 1, "timeout": 1, "connection_error": 1, "http_404": 1,
+                                 "refused_address": 1}
+    extract(tmp_path / "status.parquet", "trafilatura", tmp_path / "docs.parquet")
+    assert pq.read_table(tmp_path / "docs.parquet").num_rows == 3  # the healed page's body is in its shard
+
+
+def test_no_reruns_keeps_every_result(fault_server, tmp_path):
+    urls = [f"{fault_server.base}/420/broken", f"{fault_server.base}/421/good"]
+    _acquire(tmp_path, urls, fetch={"transient_reruns": 0})
+    hits = _paths(fault_server, urls)
+    summary = _acquire(tmp_path, urls, fetch={"transient_reruns": 0})
+    assert summary["this_run"]["kept_transient"] == 1 and _paths(fault_server, urls) == hits
+
+
 def test_extract_finds_the_shards_from_any_directory(fault_server, tmp_path, monkeypatch):
     """acquire run with relative paths in one directory; extract run from another, and after the
     results folder moved."""

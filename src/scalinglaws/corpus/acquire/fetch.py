@@ -51,7 +51,7 @@ NAMED_ONLY = tuple(ipaddress.ip_network(n) for n in ("169.254.0.0/16", "fe80::/1
 
 
 def is_transient(status: str) -> bool:
-    """Whether a later try may well succeed: retried within a fetch."""
+    """Whether a later try may well succeed: retried within a fetch, and refetched by a rerun."""
     return status in ("timeout", "connection_error", "http_408", "http_429") or status.startswith("http_5")
 
 

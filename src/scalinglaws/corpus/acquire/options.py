@@ -10,7 +10,7 @@ from typing import Any
 LOOPBACK = ("127.0.0.0/8", "::1/128")
 # options that change how fast URLs are fetched, or when, but never what a fetch returns: a rerun with
 # other values reuses the done shards (the shard key hashes every other option)
-RESULT_NEUTRAL_FETCH_OPTIONS = ("concurrency", "per_host_concurrency", "shard_size")
+RESULT_NEUTRAL_FETCH_OPTIONS = ("concurrency", "per_host_concurrency", "shard_size", "transient_reruns")
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,7 @@ class FetchOptions:
     retries: int = 2               # extra attempts after a 5xx, 408, 429, a timeout or a dropped connection
     backoff: float = 0.5           # seconds before retry k (1, 2, ...) is backoff * 2**(k - 1)
     shard_size: int = 256          # URLs per resumable shard
+    transient_reruns: int = 2      # later acquire runs that refetch a URL whose result was transient (as for retries)
     user_agent: str = "scalinglaws-corpus/0.1"
 
     def __post_init__(self):
