@@ -31,7 +31,7 @@ from scalinglaws.corpus.acquire import debian_docs
 from scalinglaws.corpus.acquire.extract import decode_html, extract, make_extractor
 from scalinglaws.corpus.acquire.options import AcquireOptions
 from scalinglaws.corpus.acquire.scrape import acquire
-from scalinglaws.corpus.acquire.shards import read_bodies
+from scalinglaws.corpus.acquire.shards import read_bodies, shard_file
 from scalinglaws.io import write_json
 
 WORD = re.compile(r"[a-z0-9]+")
@@ -61,7 +61,7 @@ def quality(status_path: Path, sample: int, seed: int) -> dict:
     rows = sorted(random.Random(seed).sample(ok, min(sample, len(ok))), key=lambda r: r["url"])
     pages = []
     for r in rows:
-        body = read_bodies(r["shard"], {r["id"]})[r["id"]]
+        body = read_bodies(shard_file(status_path, r["shard"]), {r["id"]})[r["id"]]
         pages.append((r["url"], decode_html(body, r["content_type"]), reference(body)))
     results = {}
     for name, extractor, fast in [("trafilatura", "trafilatura", False), ("trafilatura --fast", "trafilatura", True),

@@ -35,6 +35,9 @@ CASES = {
     "unknown OOD set": (_set("ood.sets", ["books", "twitter"]), "['ood']['sets']"),
     "study missing its grid": (lambda c: c["studies"]["data"].pop("halvings"), "studies.data: a data study needs the key 'halvings'"),
     "unknown extractor": (_set("corpus.extractor", "beautifulsoup"), "['corpus']['extractor']"),
+    "bad address network": (_set("corpus.allow_private_addresses", ["loopback", "10/8"]),
+                            "corpus.allow_private_addresses[1]: '10/8' is not 'loopback' or a CIDR"),
+    "negative transient reruns": (_set("corpus.fetch", {"transient_reruns": -1}), "['corpus']['fetch']"),
     "tracking an unknown cell": (_set("studies.size.track", ["L9_d9"]), "studies.size.track"),
 }
 

@@ -2,29 +2,56 @@
 
 ``/<n>/<kind>`` serves case ``kind`` (see ``KINDS``); numbering the URLs first spreads every kind
 over every shard of a sorted URL list. Requests are counted per path (``/_hits`` returns the counts
-as JSON), so a test can assert that a rerun fetches nothing. The server has its own process so that
-its threads do not compete with the fetcher's for one interpreter lock.
+as JSON), so a test can assert that a rerun fetches nothing, or only what it should. The server has
+its own process so that its threads do not compete with the fetcher's for one interpreter lock.
 """
 
 from __future__ import annotations
 
 import collections
+import gzip
 import http.server
 import json
+import os
+import socket
 import subprocess
 import sys
 import threading
 import time
 import urllib.request
+import zlib
+from pathlib import Path
 
-GOOD = ("good", "latin1", "wrong_charset", "no_charset", "no_type", "slow", "redirect", "flaky")
-KINDS = {  # kind -> the status the fetcher must give it
+try:
+    import brotli
+except ImportError:
+    brotli = None
+
+from scalinglaws.corpus.acquire.fetch import ENCODINGS
+
+BROTLI = "br" in ENCODINGS  # the fetcher decodes brotli only when a brotli library that caps output is there
+GOOD = ("good", "latin1", "wrong_charset", "no_charset", "no_type", "slow", "redirect", "flaky", "flaky2", "gzip",
+        "deflate", "raw_deflate") + (("brotli",) if BROTLI else ())
+KINDS = {  # kind -> the status the fetcher must give it (with retries >= 2 and loopback allowed)
     "good": "ok", "latin1": "ok", "wrong_charset": "ok", "no_charset": "ok", "no_type": "ok", "slow": "ok",
-    "redirect": "ok", "flaky": "ok", "empty": "ok",
-    "missing": "http_404", "broken": "http_500", "hang": "timeout", "drip": "timeout",
+    "redirect": "ok", "flaky": "ok", "flaky2": "ok", "empty": "ok",
+    "gzip": "ok", "deflate": "ok", "raw_deflate": "ok", "brotli": "ok" if BROTLI else "unsupported_encoding",
+    "gzip_bomb": "too_large", "brotli_bomb": "too_large" if BROTLI else "unsupported_encoding",
+    "bad_gzip": "bad_encoding", "truncated_gzip": "bad_encoding", "zstd": "unsupported_encoding",
+    "missing": "http_404", "broken": "http_500", "hang": "timeout", "drip": "timeout", "drop": "connection_error",
     "loop": "redirect_loop", "chain": "too_many_redirects", "big": "too_large", "endless": "too_large",
     "image": "not_html", "json": "not_html",
+    "to_metadata": "refused_address", "to_private": "refused_address", "to_file": "refused_scheme",
 }
+# not in the mix because their result depends on earlier runs: ``/<n>/outage`` fails (503) the first
+# three requests, as many as one run makes with retries: 2, and works from then on
+BOMB_BYTES = 100_000_000
+
+
+def _bomb(compress, flush) -> bytes:
+    """A compressed HTML page padded with zeros to BOMB_BYTES: about 100 KB of gzip, 200 bytes of brotli."""
+    zeros = bytes(1 << 20)
+    return b"".join([compress(b"<html><body>")] + [compress(zeros) for _ in range(BOMB_BYTES >> 20)] + [flush()])
 
 
 def page_text(n: int) -> str:
@@ -53,6 +80,10 @@ class FaultServer:
         self.hits: collections.Counter[str] = collections.Counter()
         self.stop = threading.Event()
         self._lock = threading.Lock()
+        squeeze = zlib.compressobj(9, zlib.DEFLATED, 31)
+        self.gzip_bomb = _bomb(squeeze.compress, squeeze.flush)
+        squeeze = brotli.Compressor(quality=5) if brotli else None
+        self.brotli_bomb = _bomb(squeeze.process, squeeze.finish) if brotli else b"not brotli"
         server = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -113,6 +144,52 @@ class FaultServer:
             def _flaky(self, n, rest, hit):  # fails once, then works: needs a retry
                 self._send(503) if hit == 1 else self._good(n, rest, hit)
 
+            def _flaky2(self, n, rest, hit):  # fails twice, then works: needs both retries
+                self._send(503) if hit <= 2 else self._good(n, rest, hit)
+
+            def _fail_then_hang(self, n, rest, hit):
+                self._send(503) if hit == 1 else self._hang(n, rest, hit)
+
+            def _outage(self, n, rest, hit):
+                self._send(503) if hit <= 3 else self._good(n, rest, hit)
+
+            def _encoded(self, encoding, body):
+                self._send(200, body, headers=[("Content-Encoding", encoding)])
+
+            def _gzip(self, n, rest, hit):
+                self._encoded("gzip", gzip.compress(html_page(n).encode()))
+
+            def _deflate(self, n, rest, hit):  # zlib-wrapped, as the standard says
+                self._encoded("deflate", zlib.compress(html_page(n).encode()))
+
+            def _raw_deflate(self, n, rest, hit):  # no zlib header, as some servers send it
+                squeeze = zlib.compressobj(6, zlib.DEFLATED, -15)
+                self._encoded("deflate", squeeze.compress(html_page(n).encode()) + squeeze.flush())
+
+            def _brotli(self, n, rest, hit):  # without the library: bytes that only claim to be brotli
+                page = html_page(n).encode()
+                self._encoded("br", brotli.compress(page) if brotli else page)
+
+            def _gzip_bomb(self, n, rest, hit):
+                self._encoded("gzip", server.gzip_bomb)
+
+            def _brotli_bomb(self, n, rest, hit):
+                self._encoded("br", server.brotli_bomb)
+
+            def _bad_gzip(self, n, rest, hit):
+                self._encoded("gzip", b"this is not gzip" * 20)
+
+            def _truncated_gzip(self, n, rest, hit):
+                whole = gzip.compress(html_page(n).encode() * 20)
+                self._encoded("gzip", whole[:len(whole) // 2])
+
+            def _zstd(self, n, rest, hit):  # an encoding the fetcher never asked for
+                self._encoded("zstd", b"(\xb5/\xfd" + b"\0" * 40)
+
+            def _drop(self, n, rest, hit):  # closes the connection without a word
+                self.connection.shutdown(socket.SHUT_RDWR)
+                self.close_connection = True
+
             def _empty(self, n, rest, hit):
                 self._send(200, b"<html><body><div></div></body></html>")
 
@@ -157,6 +234,15 @@ class FaultServer:
                 while not server.stop.is_set():
                     self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
 
+            def _to_metadata(self, n, rest, hit):  # the classic server-side request forgery
+                self._send(302, headers=[("Location", "http://169.254.169.254/latest/meta-data/")])
+
+            def _to_private(self, n, rest, hit):
+                self._send(302, headers=[("Location", "http://10.0.0.1/admin")])
+
+            def _to_file(self, n, rest, hit):
+                self._send(302, headers=[("Location", "file:///etc/passwd")])
+
             def _image(self, n, rest, hit):
                 self._send(200, b"\x89PNG\r\n\x1a\n" + b"\0" * 100, "image/png")
 
@@ -180,7 +266,9 @@ class FaultServerProcess:
     """``with FaultServerProcess() as s:`` serves on ``s.base`` from a child process."""
 
     def __enter__(self) -> "FaultServerProcess":
-        self.proc = subprocess.Popen([sys.executable, __file__], stdout=subprocess.PIPE, text=True)
+        src = str(Path(__file__).resolve().parents[2] / "src")  # the child imports the fetcher's ENCODINGS too
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")]))}
+        self.proc = subprocess.Popen([sys.executable, __file__], stdout=subprocess.PIPE, text=True, env=env)
         self.base = f"http://127.0.0.1:{int(self.proc.stdout.readline().split()[1])}"
         return self
 

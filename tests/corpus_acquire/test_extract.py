@@ -53,7 +53,7 @@ def fetched(fault_server, tmp_path_factory):
     urls = [f"{fault_server.base}/{n:04d}/good" for n in range(5)] + [f"{fault_server.base}/0005/empty"]
     (d / "urls.txt").write_text("\n".join(urls))
     opts = AcquireOptions.from_dict({"source": "urls", "urls": {"file": str(d / "urls.txt")},
-                                     "allow_private_addresses": True, "fetch": FAST_FETCH})
+                                     "allow_private_addresses": "loopback", "fetch": FAST_FETCH})
     acquire(opts, d / "cache", d / "raw", d / "status.parquet")
     return d
 

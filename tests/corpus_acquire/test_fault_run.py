@@ -1,6 +1,6 @@
 """End to end over the fault server: >= 500 URLs, every one gets a status, every good page extracts,
-the run is bounded in time, a rerun fetches nothing, and a run killed midway then rerun gives a
-byte-identical document table."""
+the run is bounded in time, a rerun fetches only the transient failures (and nothing once their
+reruns are used), and a run killed midway then rerun gives a byte-identical document table."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from conftest import FAST_FETCH
 from faultserver import GOOD, marker
 
 from scalinglaws.corpus.acquire.extract import extract
+from scalinglaws.corpus.acquire.fetch import is_transient
 from scalinglaws.corpus.acquire.options import AcquireOptions
 from scalinglaws.corpus.acquire.scrape import acquire
 
@@ -27,7 +28,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def options(urls_file: Path, **fetch) -> dict:
-    return {"source": "urls", "urls": {"file": str(urls_file)}, "allow_private_addresses": True,
+    return {"source": "urls", "urls": {"file": str(urls_file)}, "allow_private_addresses": "loopback",
             "fetch": {**FAST_FETCH, **fetch}}
 
 
@@ -67,13 +68,28 @@ def test_every_good_page_extracts(run):
         assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", docs[url]["fetched_at"])  # the fetch's UTC date
 
 
-def test_rerun_fetches_nothing(run, fault_server):
-    d, _, _ = run
+def test_rerun_fetches_only_the_transient_failures(run, fault_server):
+    d, expected, _ = run
     before = fault_server.hits()
     status = pq.read_table(d / "status.parquet")
-    acquire(AcquireOptions.from_dict(options(d / "urls.txt")), d / "cache", d / "raw", d / "status2.parquet")
-    assert fault_server.hits() == before
-    assert pq.read_table(d / "status2.parquet").equals(status)
+    summary = acquire(AcquireOptions.from_dict(options(d / "urls.txt")), d / "cache", d / "raw", d / "status2.parquet")
+    after = fault_server.hits()
+    path = {u: u.removeprefix(fault_server.base) for u in expected}
+    transient = {u for u, s in expected.items() if is_transient(s)}
+    assert {u for u in expected if after[path[u]] != before[path[u]]} == transient
+    assert summary["this_run"] == {"new": 0, "refetched_transient": len(transient), "recovered": 0,
+                                   "kept_permanent": sum(s != "ok" for s in expected.values()) - len(transient),
+                                   "kept_transient": 0}
+    rerun = pq.read_table(d / "status2.parquet")
+    assert rerun.column("status").equals(status.column("status"))
+    assert [r for r, u in zip(rerun.column("runs").to_pylist(), rerun.column("url").to_pylist())
+            if r != 1 + (u in transient)] == []
+
+    # without reruns left (transient_reruns: 0 here) a rerun fetches nothing
+    acquire(AcquireOptions.from_dict(options(d / "urls.txt", transient_reruns=0)), d / "cache", d / "raw",
+            d / "status3.parquet")
+    assert fault_server.hits() == after
+    assert pq.read_table(d / "status3.parquet").equals(rerun)
 
 
 def test_killed_run_resumes_to_identical_output(run, fault_server, tmp_path):
@@ -92,13 +108,16 @@ def test_killed_run_resumes_to_identical_output(run, fault_server, tmp_path):
     done = {p.name for p in workdir.glob("shard-*.parquet")}
     n_shards = -(-N_URLS // FAST_FETCH["shard_size"])
     assert 3 <= len(done) < n_shards, f"kill came too late or too early: {len(done)} shards done"
-    done_urls = [u for name in done for u in pq.read_table(workdir / name, columns=["final_url"]).column(0).to_pylist()]
+    done_rows = [r for name in done for r in pq.read_table(workdir / name, columns=["final_url", "status"]).to_pylist()]
     hits = fault_server.hits()
-    hits_at_kill = {u: hits[u.removeprefix(fault_server.base)] for u in done_urls}
+    hits_at_kill = {r["final_url"]: hits[r["final_url"].removeprefix(fault_server.base)] for r in done_rows}
 
     subprocess.run(cmd, env=env, check=True, stderr=subprocess.DEVNULL)
     assert not list(workdir.glob(".*.tmp"))  # the killed run's half-written shard is gone
     hits = fault_server.hits()
-    assert {u: hits[u.removeprefix(fault_server.base)] for u in done_urls} == hits_at_kill
+    # done URLs are not fetched again, except the transient failures (their first rerun)
+    refetched = {r["final_url"] for r in done_rows
+                 if hits[r["final_url"].removeprefix(fault_server.base)] > hits_at_kill[r["final_url"]]}
+    assert refetched == {r["final_url"] for r in done_rows if is_transient(r["status"])}
     extract(tmp_path / "status.parquet", "trafilatura", tmp_path / "extracted.parquet")
     assert (tmp_path / "extracted.parquet").read_bytes() == (d / "extracted.parquet").read_bytes()

@@ -63,7 +63,8 @@ def test_reddit_source_end_to_end(fault_server, tmp_path):
         post(f"{b}/0109/good", created=MAR),                     # after the window
     ])
     opts = AcquireOptions.from_dict({
-        "source": "reddit", "allow_private_addresses": True, "fetch": FAST_FETCH, "timestamp": "2019-03-02T00:00:00Z",
+        "source": "reddit", "allow_private_addresses": "loopback", "fetch": FAST_FETCH,
+        "timestamp": "2019-03-02T00:00:00Z",
         "reddit": {"dumps": [str(tmp_path / "RS_*.zst")], "start": "2019-01-01", "end": "2019-03-01"}})
     acquire(opts, tmp_path / "cache", tmp_path / "raw", tmp_path / "status.parquet")
     status = {r["url"]: r["status"] for r in pq.read_table(tmp_path / "status.parquet").to_pylist()}

@@ -6,6 +6,7 @@ import os
 import shlex
 import sys
 
+from scalinglaws.corpus.acquire.options import AcquireOptions
 from scalinglaws.fit.suite import fit_paths, laws_for, table_paths
 from scalinglaws.studies import expand_studies, fit_kinds, study_kinds
 from scalinglaws.train.cell import Cell
@@ -17,6 +18,8 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 try:
+    if config["corpus"]["source"] in ("debian-docs", "reddit", "urls"):
+        AcquireOptions.from_dict(config["corpus"])  # what the schema cannot check (CIDRs) fails the dry run
     CELLS = expand_studies(config)
     # once the training shard exists, a cell asking for more tokens than it holds is a config error
     if os.path.exists("results/data/tokens/train.json"):

@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
-from scalinglaws.corpus.acquire.shards import read_bodies
+from scalinglaws.corpus.acquire.shards import read_bodies, shard_file
 from scalinglaws.corpus.documents import DOCUMENT_SCHEMA
 from scalinglaws.io import atomic_path
 
@@ -100,12 +100,13 @@ def _shards(status: pa.Table, status_path: Path) -> Iterator[list[tuple[str, str
     for row in status.select(["id", "url", "content_type", "shard"]).to_pylist():
         by_shard[row["shard"]].append(row)
     for shard, rows in by_shard.items():
-        if not Path(shard).is_file():
-            raise FileNotFoundError(f"{status_path}: shard {shard} is missing (rerun acquire)")
-        bodies = read_bodies(shard, {r["id"] for r in rows})
+        path = shard_file(status_path, shard)
+        if not path.is_file():
+            raise FileNotFoundError(f"{status_path}: shard {shard} is missing: no {path} (rerun acquire)")
+        bodies = read_bodies(path, {r["id"] for r in rows})
         for r in rows:
             if bodies.get(r["id"]) is None:
-                raise ValueError(f"{shard}: no body for {r['url']} although its status is ok")
+                raise ValueError(f"{path}: no body for {r['url']} although its status is ok")
         yield [(r["id"], r["url"], bodies[r["id"]], r["content_type"] or "") for r in rows]
 
 

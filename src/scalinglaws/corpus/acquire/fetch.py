@@ -1,16 +1,20 @@
 """An HTTP fetcher that keeps every limit itself, because extraction libraries keep none of them.
 
 Per URL: http/https only; the host is resolved once per request, within the connect timeout and the
-deadline, and non-public addresses are refused unless allowed; connect and read timeouts; a total
-deadline over every attempt, lookup, redirect and byte, enforced by a watchdog that shuts the socket
-(so a server that drips one byte a second cannot extend it); a body cap kept while streaming; a
-redirect cap with loop detection; a per-host limit on open requests; retries with exponential backoff
-after 5xx, timeouts and dropped connections. Every call returns a ``FetchResult`` with a status, never
-raises.
+deadline, and non-public addresses are refused unless their network is allowed (link-local and cloud
+metadata addresses only when named explicitly); connect and read timeouts; a total deadline over
+every attempt, lookup, redirect and byte, enforced by a watchdog that shuts the socket (so a server
+that drips one byte a second cannot extend it), which stops while the URL waits for a free connection
+to its host; a body cap kept while streaming, on the decoded size when the body is gzip, deflate or
+brotli encoded (so a compression bomb stops at the cap); a redirect cap with loop detection; a
+per-host limit on open requests; retries with exponential backoff after transient failures (5xx,
+408, 429, timeouts and dropped connections). Every call returns a ``FetchResult`` with a status,
+never raises.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import http.client
 import ipaddress
 import math
@@ -18,19 +22,53 @@ import socket
 import ssl
 import threading
 import time
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
-from scalinglaws.corpus.acquire.options import FetchOptions
+from scalinglaws.corpus.acquire.options import RESULT_NEUTRAL_FETCH_OPTIONS, FetchOptions
+
+try:
+    import brotli
+    if not hasattr(brotli.Decompressor(), "can_accept_more_data"):  # before 1.2 the output cannot be capped
+        brotli = None
+except ImportError:
+    brotli = None
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 REDIRECTS = (301, 302, 303, 307, 308)
-RETRYABLE = ("timeout", "connection_error")
+ENCODINGS = ("gzip", "deflate") + (("br",) if brotli else ())
+_DECODE_ERRORS = (zlib.error,) + ((brotli.error,) if brotli else ())
 _SAFE = "/%:@!$&'()*+,;=-._~?"
 STATUSES = ("ok", "http_<code>", "timeout", "too_large", "not_html", "redirect_loop", "too_many_redirects",
             "refused_scheme", "refused_address", "invalid_url", "dns_error", "connection_error", "tls_error",
-            "bad_response", "error")
+            "bad_response", "unsupported_encoding", "bad_encoding", "error")
+# Link-local, and the cloud metadata services outside it (Alibaba's, Azure's wire server, AWS's over IPv6):
+# refused even under a broad allowance such as 0.0.0.0/0, unless an allowed network lies inside one of them.
+NAMED_ONLY = tuple(ipaddress.ip_network(n) for n in ("169.254.0.0/16", "fe80::/10", "100.100.100.200/32",
+                                                     "168.63.129.16/32", "fd00:ec2::254/128"))
+
+
+def is_transient(status: str) -> bool:
+    """Whether a later try may well succeed: retried within a fetch, and refetched by a rerun."""
+    return status in ("timeout", "connection_error", "http_408", "http_429") or status.startswith("http_5")
+
+
+def address_refusal(address: str, allowed: tuple) -> str | None:
+    """Why the fetcher must not connect to ``address`` (None if it may), given the allowed networks."""
+    ip = ipaddress.ip_address(address.split("%")[0])
+    if ip.version == 6 and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    for guarded in NAMED_ONLY:
+        if ip in guarded:
+            if any(ip in n and n.subnet_of(guarded) for n in allowed):
+                return None
+            return (f"link-local or cloud metadata address {ip}: allowed only when named, "
+                    f"e.g. {ip}/{ip.max_prefixlen} in corpus.allow_private_addresses")
+    if ip.is_global or any(ip in n for n in allowed):
+        return None
+    return f"non-public address {ip}, in no network of corpus.allow_private_addresses"
 
 
 @dataclass
@@ -55,27 +93,37 @@ class _Stop(Exception):
 
 
 class _Clock:
-    """A URL's deadline. It starts when the first request gets a connection slot, so that time spent
-    queueing behind other URLs to the same host does not count against it."""
+    """A URL's deadline. It starts when the first request gets a connection slot and stops whenever the
+    URL waits for a slot again (a retry, a redirect), so that queueing behind other URLs to the same
+    host, however busy, never counts against it: only the URL's own lookups, connects, bytes and
+    backoff pauses do."""
 
     def __init__(self, seconds: float):
-        self.seconds, self.start = seconds, None
+        self.seconds, self.start, self.queued = seconds, None, 0.0
 
-    def begin(self) -> None:
+    def wait_for(self, slot: threading.BoundedSemaphore) -> None:
+        asked = time.monotonic()
+        slot.acquire()
         if self.start is None:
             self.start = time.monotonic()
+        else:
+            self.queued += time.monotonic() - asked
 
     @property
     def deadline(self) -> float:
-        return math.inf if self.start is None else self.start + self.seconds
+        return math.inf if self.start is None else self.start + self.queued + self.seconds
+
+    @property
+    def spent(self) -> float:
+        return 0.0 if self.start is None else time.monotonic() - self.start - self.queued
 
 
 class Fetcher:
     """Fetch URLs under ``FetchOptions``; thread-safe, one instance shared by all fetcher threads."""
 
-    def __init__(self, opts: FetchOptions, allow_private_addresses: bool = False):
+    def __init__(self, opts: FetchOptions, allowed_networks: tuple = ()):
         self.opts = opts
-        self.allow_private = allow_private_addresses
+        self.allowed_networks = allowed_networks
         self._slots: dict[str, threading.BoundedSemaphore] = defaultdict(
             lambda: threading.BoundedSemaphore(opts.per_host_concurrency))
         self._slots_lock = threading.Lock()
@@ -84,18 +132,25 @@ class Fetcher:
         # whose lookups all hang moves on after each connect_timeout: room for a few stuck ones per worker
         self._resolver = _Resolver(threads=4 * opts.concurrency)
 
+    def settings(self) -> dict:
+        """Everything that can change what a fetch returns (the shard key hashes it)."""
+        opts = {k: v for k, v in dataclasses.asdict(self.opts).items() if k not in RESULT_NEUTRAL_FETCH_OPTIONS}
+        return {**opts, "allowed_networks": sorted(map(str, self.allowed_networks)), "encodings": list(ENCODINGS)}
+
     def fetch(self, url: str) -> FetchResult:
-        called, clock, attempts = time.monotonic(), _Clock(self.opts.deadline), 0
+        clock, earlier = _Clock(self.opts.deadline), []
         while True:
-            attempts += 1
             result = self._attempt(url, clock)
-            retry = result.status in RETRYABLE or (result.http_status or 0) >= 500 and result.status != "ok"
-            pause = self.opts.backoff * 2 ** (attempts - 1)
-            if not retry or attempts > self.opts.retries or time.monotonic() + pause >= clock.deadline:
+            pause = self.opts.backoff * 2 ** len(earlier)
+            if (not is_transient(result.status) or len(earlier) >= self.opts.retries
+                    or time.monotonic() + pause >= clock.deadline):
                 break
+            earlier.append(result.status)
             time.sleep(pause)
-        result.attempts = attempts
-        result.elapsed = round(time.monotonic() - (clock.start or called), 4)
+        if result.status != "ok" and any(s != result.status for s in earlier):
+            result.error = "; ".join(filter(None, [result.error, f"earlier attempts: {', '.join(earlier)}"]))
+        result.attempts = len(earlier) + 1
+        result.elapsed = round(clock.spent, 4)
         return result
 
     def _attempt(self, url: str, clock: _Clock) -> FetchResult:
@@ -132,10 +187,7 @@ class Fetcher:
         if not host:
             raise _Stop("invalid_url", "no host")
         slot = self._slot(host, port)
-        wait = None if clock.start is None else max(0.0, clock.deadline - time.monotonic())
-        if not slot.acquire(timeout=wait):
-            raise _Stop("timeout", f"waited past the deadline for a free connection to {host}")
-        clock.begin()
+        clock.wait_for(slot)
         try:
             address = self._resolve(host, clock.deadline)
             return self._get(parts, host, port, address, clock.deadline)
@@ -147,10 +199,10 @@ class Fetcher:
         if remaining <= 0:
             raise _Stop("timeout", "deadline passed")
         addresses = self._resolver.addresses(host, min(self.opts.connect_timeout, remaining))
-        if not self.allow_private:
-            for a in addresses:  # every address must be public, or a DNS answer could point us inside
-                if not ipaddress.ip_address(a.split("%")[0]).is_global:
-                    raise _Stop("refused_address", f"{host} resolves to non-public address {a}")
+        for a in addresses:  # every address must pass, or a DNS answer could point us inside
+            refusal = address_refusal(a, self.allowed_networks)
+            if refusal:
+                raise _Stop("refused_address", f"{host} resolves to {refusal}")
         return addresses[0]
 
     def _get(self, parts, host: str, port: int, address: str, deadline: float):
@@ -176,7 +228,7 @@ class Fetcher:
             # percent-encode what the request line cannot carry (spaces, non-ASCII), keep existing escapes
             path = urlunsplit(("", "", quote(parts.path or "/", safe=_SAFE), quote(parts.query, safe=_SAFE), ""))
             conn.request("GET", path, headers={"User-Agent": opts.user_agent, "Accept": "text/html,*/*;q=0.5",
-                                               "Accept-Encoding": "identity", "Connection": "close"})
+                                               "Accept-Encoding": ", ".join(ENCODINGS), "Connection": "close"})
             sock.settimeout(_read_timeout(opts, deadline))
             resp = conn.getresponse()
             code, content_type = resp.status, resp.getheader("Content-Type", "") or ""
@@ -187,20 +239,24 @@ class Fetcher:
             mime = content_type.split(";")[0].strip().lower()
             if mime and mime not in HTML_TYPES:
                 raise _Stop("not_html", f"content type {mime}", code, content_type)
+            decoder = _decoder(resp.getheader("Content-Encoding", ""), opts.max_bytes, code, content_type)
             length = resp.getheader("Content-Length")
             if length and length.isdigit() and int(length) > opts.max_bytes:
                 raise _Stop("too_large", f"Content-Length {length} > {opts.max_bytes}", code, content_type)
-            body = bytearray()
+            body, received = bytearray(), 0
             while True:
                 sock.settimeout(_read_timeout(opts, deadline))
                 chunk = resp.read1(65536)
                 if not chunk:
                     break
-                body += chunk
-                if len(body) > opts.max_bytes:
+                received += len(chunk)
+                body += decoder.feed(chunk) if decoder else chunk
+                if max(received, len(body)) > opts.max_bytes:
                     raise _Stop("too_large", f"body over {opts.max_bytes} bytes", code, content_type)
             if time.monotonic() >= deadline:  # the watchdog cut the stream short
                 raise _Stop("timeout", "deadline passed while reading the body", code, content_type)
+            if decoder:
+                body += decoder.finish()
             if not mime and not _looks_like_html(body):
                 raise _Stop("not_html", "no content type and the body is not HTML", code, content_type)
             return code, None, content_type, bytes(body)
@@ -222,6 +278,85 @@ class Fetcher:
             for closable in (resp, sock, conn):
                 if closable is not None:
                     closable.close()
+
+
+def _decoder(header: str, limit: int, code: int, content_type: str) -> "_Decoder | None":
+    """The decoder of a Content-Encoding header (None for none or identity); refuses what it cannot undo."""
+    encodings = [e.strip().lower() for e in header.split(",") if e.strip().lower() not in ("", "identity")]
+    encodings = ["gzip" if e == "x-gzip" else e for e in encodings]
+    if not encodings:
+        return None
+    if len(encodings) > 1 or encodings[0] not in ENCODINGS:
+        raise _Stop("unsupported_encoding", f"Content-Encoding {header!r}; this fetcher decodes "
+                    f"{', '.join(ENCODINGS)}, one at a time", code, content_type)
+    return _Decoder(encodings[0], limit, code, content_type)
+
+
+class _Decoder:
+    """Undoes a Content-Encoding while the body streams in. No call yields more than the cap allows, so a
+    compression bomb ends as ``too_large`` having cost at most the cap in memory."""
+
+    def __init__(self, encoding: str, limit: int, code: int, content_type: str):
+        self.encoding, self.limit, self.size = encoding, limit, 0
+        self._stop_args = (code, content_type)
+        self._brotli = brotli.Decompressor() if encoding == "br" else None
+        self._zlib = None
+        self._head = b""  # deflate: its first two bytes tell a zlib stream from a raw one
+        self._received = False
+
+    def feed(self, data: bytes) -> bytes:
+        self._received = True
+        return self._decoding(self._brotli_feed if self._brotli else self._zlib_feed, data)
+
+    def finish(self) -> bytes:
+        """What remains; an error if the stream stopped before its end."""
+        tail = self._decoding(self._zlib_feed, b"", True) if self._head else b""
+        finished = self._brotli.is_finished() if self._brotli else self._zlib is not None and self._zlib.eof
+        if self._received and not finished:
+            raise _Stop("bad_encoding", f"{self.encoding}: the body ends before the compressed stream does",
+                        *self._stop_args)
+        return tail
+
+    def _decoding(self, step, *args) -> bytes:
+        try:
+            return step(*args)
+        except _DECODE_ERRORS as exc:
+            raise _Stop("bad_encoding", f"{self.encoding}: {exc}", *self._stop_args) from None
+
+    def _take(self, piece: bytes) -> bytes:
+        self.size += len(piece)
+        if self.size > self.limit:
+            raise _Stop("too_large", f"body decodes to over {self.limit} bytes ({self.encoding})", *self._stop_args)
+        return piece
+
+    def _zlib_feed(self, data: bytes, final: bool = False) -> bytes:
+        if self._zlib is None:
+            self._head += data
+            if len(self._head) < 2 and not final:
+                return b""
+            data, self._head = self._head, b""
+            zlib_header = len(data) >= 2 and data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
+            # gzip: 32 + 15 reads a gzip (or mislabelled zlib) header; deflate: zlib-wrapped as the standard
+            # says, or raw as some servers send it
+            self._wbits = 47 if self.encoding == "gzip" else 15 if zlib_header else -15
+            self._zlib = zlib.decompressobj(self._wbits)
+        out = bytearray()
+        while data:
+            if self._zlib.eof:
+                if self.encoding != "gzip":  # bytes after a deflate stream's end are not part of the page
+                    break
+                self._zlib = zlib.decompressobj(self._wbits)  # a gzip body may hold several members
+            out += self._take(self._zlib.decompress(data, self.limit + 1 - self.size))
+            data = self._zlib.unused_data if self._zlib.eof else b""
+        return bytes(out)
+
+    def _brotli_feed(self, data: bytes) -> bytes:
+        out = bytearray()
+        while True:
+            out += self._take(self._brotli.process(data, output_buffer_limit=self.limit + 1 - self.size))
+            if self._brotli.can_accept_more_data():
+                return bytes(out)
+            data = b""  # output is still pending: drain it before the next input
 
 
 @dataclass

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
+
+LOOPBACK = ("127.0.0.0/8", "::1/128")
+# options that change how fast URLs are fetched, or when, but never what a fetch returns: a rerun with
+# other values reuses the done shards (the shard key hashes every other option)
+RESULT_NEUTRAL_FETCH_OPTIONS = ("concurrency", "per_host_concurrency", "shard_size", "transient_reruns")
 
 
 @dataclass(frozen=True)
@@ -13,14 +19,17 @@ class FetchOptions:
 
     connect_timeout: float = 5.0   # TCP (and TLS) connect
     read_timeout: float = 5.0      # longest silence between two reads
-    deadline: float = 15.0         # total per URL: every attempt, redirect and byte; a slow drip cannot extend it
+    # total per URL: every attempt, redirect and byte (a slow drip cannot extend it); waiting for a free
+    # connection to a busy host does not count
+    deadline: float = 15.0
     max_bytes: int = 5_000_000     # body cap, kept while streaming
     max_redirects: int = 5
     concurrency: int = 16          # fetcher threads
     per_host_concurrency: int = 8  # open requests to one host:port at a time
-    retries: int = 2               # extra attempts after a 5xx, a timeout or a dropped connection
+    retries: int = 2               # extra attempts after a 5xx, 408, 429, a timeout or a dropped connection
     backoff: float = 0.5           # seconds before retry k (1, 2, ...) is backoff * 2**(k - 1)
     shard_size: int = 256          # URLs per resumable shard
+    transient_reruns: int = 2      # later acquire runs that refetch a URL whose result was transient (as for retries)
     user_agent: str = "scalinglaws-corpus/0.1"
 
     def __post_init__(self):
@@ -67,8 +76,11 @@ class UrlsOptions:
 class AcquireOptions:
     source: str = "debian-docs"
     extractor: str = "trafilatura"
-    # None: the source decides (debian-docs serves on 127.0.0.1 and allows loopback; the web sources do not)
-    allow_private_addresses: bool | None = None
+    # non-public networks the fetcher may connect to: False (none), "loopback", a list of CIDRs ("loopback"
+    # may be one of them), or True (every network; link-local and cloud metadata addresses still only
+    # when a listed network lies inside theirs). None: the source decides (debian-docs serves on 127.0.0.1
+    # and allows loopback; the web sources allow none)
+    allow_private_addresses: bool | str | tuple[str, ...] | None = None
     # fetched_at for every row (ISO-8601). None: the UTC date of the fetch (a date, so that reruns on
     # the same day give byte-identical documents), except for debian-docs, whose pages carry their
     # package's build time, so that every run gives byte-identical documents
@@ -90,13 +102,42 @@ class AcquireOptions:
                 continue
             kwargs[f.name] = _section(sections[f.name], raw[f.name], f"corpus.{f.name}") if f.name in sections \
                 else raw[f.name]
+        if isinstance(kwargs.get("allow_private_addresses"), list):
+            kwargs["allow_private_addresses"] = tuple(kwargs["allow_private_addresses"])
         opts = cls(**kwargs)
+        allowed_networks(opts.allow_private_addresses, ())  # a bad entry fails here, before anything runs
         if opts.source not in ("debian-docs", "reddit", "urls"):
             raise ValueError(f"corpus.source: {opts.source!r} is not fetched from the web: acquire handles "
                              "debian-docs, reddit and urls (hf and files are read as documents directly)")
         if opts.extractor not in ("trafilatura", "newspaper3k"):
             raise ValueError(f"corpus.extractor: {opts.extractor!r} is not trafilatura or newspaper3k")
         return opts
+
+
+def allowed_networks(value: bool | str | tuple[str, ...] | None, default: tuple[str, ...]) -> tuple:
+    """The ``ipaddress`` networks of an ``allow_private_addresses`` value (``default`` for None)."""
+    where = "corpus.allow_private_addresses"
+    if value is None:
+        value = default
+    if value is True:
+        return ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0")
+    if value is False:
+        return ()
+    if isinstance(value, str):
+        if value != "loopback":
+            raise ValueError(f"{where}: {value!r} is not 'loopback'; give false, true, 'loopback' or a list "
+                             "of CIDRs such as ['127.0.0.0/8', '10.0.0.0/8']")
+        value = ("loopback",)
+    if not isinstance(value, (list, tuple)):
+        raise ValueError(f"{where}: expected false, true, 'loopback' or a list of CIDRs, got {value!r}")
+    networks = []
+    for i, item in enumerate(value):
+        try:
+            networks += [ipaddress.ip_network(n) for n in (LOOPBACK if item == "loopback" else [item])]
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{where}[{i}]: {item!r} is not 'loopback' or a CIDR such as 10.0.0.0/8 "
+                             f"({exc})") from None
+    return tuple(networks)
 
 
 def _section(cls: type, raw: Any, where: str) -> Any:
