@@ -2,8 +2,9 @@
 
 1. MFU of a 12-layer, 768-wide, n_ctx 1024 cell in bf16 (compiled), against the device's peak
    from ``scalinglaws.train.hardware``;
-2. eight tiny cells packed on one GPU (concurrent processes, SCALINGLAWS_CELLS_PER_GPU=8) as a
-   throughput ratio to the same eight run one after another, measured in the same run.
+2. eight tiny cells of one shape (eight seeds) as one pack stacked into one batched model, as a
+   throughput ratio to the same eight trained one after another in one process (the sequential
+   engine), measured in the same run; their curves are compared.
 
     python benchmarks/gpu_bench.py [--steps 60] [--tiny-steps 300] [--json results.json]
 
@@ -15,55 +16,39 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import torch
 
-RUNNER = """
-import json, sys, numpy as np
-from scalinglaws.train.cell import Cell
-from scalinglaws.train.loop import train_cell
-data = np.load(sys.argv[1])
-s = train_cell(Cell.from_dict(json.loads(sys.argv[2])), data["train"], data["test"], int(sys.argv[4]), sys.argv[3],
-               device=sys.argv[5], progress=False)
-print(json.dumps({k: s[k] for k in ("tokens_per_second", "mfu", "device", "precision", "train_seconds", "tokens")}))
-"""
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from pack_bench import write_shard  # noqa: E402  (a shard with its sidecar, from the sibling benchmark)
 
 
-def run_cells(cells: list[dict], data: str, vocab: int, device: str, concurrent: bool,
-              env: dict) -> tuple[float, list[dict]]:
-    """Wall seconds and summaries of training ``cells`` in subprocesses, together or in turn."""
-    with tempfile.TemporaryDirectory() as out:
-        start = time.perf_counter()
-        procs, results = [], []
-        for i, cell in enumerate(cells):
-            args = [sys.executable, "-c", RUNNER, data, json.dumps(cell), f"{out}/{i}", str(vocab), device]
-            proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-            if concurrent:
-                procs.append(proc)
-            else:
-                results.append(_result(proc, cell))
-        results += [_result(p, c) for p, c in zip(procs, cells)]
-        return time.perf_counter() - start, results
-
-
-def _result(proc: subprocess.Popen, cell: dict) -> dict:
-    stdout, stderr = proc.communicate()
+def train(cells: list[dict], shards: dict[str, Path], out: Path, device: str, engine: str) -> tuple[float, list[dict]]:
+    """Wall seconds and summaries of one training job (one pack) over ``cells``."""
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "scalinglaws.train", "--cells-json", json.dumps(cells),
+                           "--runs-dir", str(out), "--pack", "bench", "--train-shard", str(shards["train"]),
+                           "--test-shard", str(shards["test"]), "--final-windows", "16", "--device", device,
+                           "--engine", engine, "--no-progress"], capture_output=True, text=True)
+    seconds = time.perf_counter() - start
     if proc.returncode != 0:
-        raise SystemExit(f"cell {cell['cell_id']} failed (exit {proc.returncode}):\n{stderr[-3000:]}")
-    return json.loads(stdout.strip().splitlines()[-1])
+        raise SystemExit(f"training {[c['cell_id'] for c in cells]} ({engine}) failed (exit {proc.returncode}):\n"
+                         f"{proc.stderr[-3000:]}")
+    return seconds, [json.loads((out / c["study"] / c["cell_id"] / "summary.json").read_text()) for c in cells]
 
 
-def token_file(vocab: int, train_tokens: int, test_tokens: int, rng: np.random.Generator) -> str:
-    path = os.path.join(tempfile.mkdtemp(), f"tokens_{vocab}.npz")
-    np.savez(path, train=rng.integers(0, vocab, train_tokens).astype(np.uint16),
-             test=rng.integers(0, vocab, test_tokens).astype(np.uint16))
-    return path
+def shards_of(root: Path, vocab: int, train_tokens: int, test_tokens: int, rng: np.random.Generator) -> dict[str, Path]:
+    paths = {"train": root / f"train_{vocab}.bin", "test": root / f"test_{vocab}.bin"}
+    write_shard(paths["train"], rng.integers(0, vocab - 1, train_tokens), vocab)
+    write_shard(paths["test"], rng.integers(0, vocab - 1, test_tokens), vocab)
+    return paths
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -76,37 +61,41 @@ def main(argv: list[str] | None = None) -> dict:
     if not args.smoke and not torch.cuda.is_available():
         raise SystemExit("no CUDA device: this benchmark measures GPU behaviour only (--smoke tests the script on CPU)")
     rng = np.random.default_rng(0)
-    env = dict(os.environ)
-    device = "cpu" if args.smoke else "auto"
+    device = "cpu" if args.smoke else "cuda"
     if args.smoke:
         vocab, n_layer, d_model, n_head, n_ctx, batch, steps, n_tiny, tiny_steps = 512, 2, 64, 4, 128, 4, 6, 2, 8
     else:
         vocab, n_layer, d_model, n_head, n_ctx, batch = 50257, 12, 768, 12, 1024, 32
         steps, n_tiny, tiny_steps = args.steps, 8, args.tiny_steps
+    no_evals = dict(eval_per_octave=0, eval_points=0, eval_windows=8)
 
-    big_data = token_file(vocab, max(2_000_000, 2 * steps * batch * n_ctx), 400_000, rng)
-    big = dict(study="bench", cell_id="big", n_layer=n_layer, d_model=d_model, n_head=n_head, n_ctx=n_ctx,
-               batch_size=batch, tokens=steps * batch * n_ctx, eval_per_octave=0, eval_points=0, eval_windows=8,
-               warmup_fraction=0.05, compile="false" if args.smoke else "true")
-    _, (result,) = run_cells([big], big_data, vocab, device, False, env)
-    mfu = result["mfu"]
-    print(f"{n_layer} x {d_model}, n_ctx {n_ctx}, {result['precision']}{'' if args.smoke else ' compiled'} on "
-          f"{result['device']}: {result['tokens_per_second']:,.0f} tokens/s, MFU "
-          f"{'n/a (no peak for this device)' if mfu is None else f'{mfu:.1%}'} (matmul FLOPs incl. attention and "
-          "head, over the dense peak; warm-up steps left out)")
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        big_shards = shards_of(root, vocab, max(2_000_000, 2 * steps * batch * n_ctx), 400_000, rng)
+        big = dict(study="bench", cell_id="big", n_layer=n_layer, d_model=d_model, n_head=n_head, n_ctx=n_ctx,
+                   batch_size=batch, tokens=steps * batch * n_ctx, warmup_fraction=0.05,
+                   compile="false" if args.smoke else "true", **no_evals)
+        _, (result,) = train([big], big_shards, root / "big", device, "sequential")
+        mfu = result["mfu"]
+        print(f"{n_layer} x {d_model}, n_ctx {n_ctx}, {result['precision']}{'' if args.smoke else ' compiled'} on "
+              f"{result['device']}: {result['tokens_per_second']:,.0f} tokens/s, MFU "
+              f"{'n/a (no peak for this device)' if mfu is None else f'{mfu:.1%}'} (matmul FLOPs incl. attention and "
+              "head, over the dense peak; warm-up steps left out)")
 
-    small_vocab = 512
-    small_data = token_file(small_vocab, 4_000_000, 100_000, rng)
-    tiny = [dict(study="bench", cell_id=f"tiny{i}", n_layer=2, d_model=64 + 16 * i, n_head=4, n_ctx=64, batch_size=32,
-                 tokens=tiny_steps * 32 * 64, eval_per_octave=0, eval_points=0, eval_windows=8, compile="false", threads=1)
-            for i in range(n_tiny)]
-    serial, _ = run_cells(tiny, small_data, small_vocab, device, False, env)
-    packed, _ = run_cells(tiny, small_data, small_vocab, device, True, env | {"SCALINGLAWS_CELLS_PER_GPU": str(n_tiny)})
-    print(f"{n_tiny} tiny cells: one after another {serial:.1f} s, packed on one device {packed:.1f} s, "
-          f"throughput ratio {serial / packed:.2f}x")
+        tiny_shards = shards_of(root, 512, 4_000_000, 100_000, rng)
+        tiny = [dict(study="bench", cell_id=f"tiny{i}", n_layer=2, d_model=64, n_head=4, n_ctx=64, batch_size=32,
+                     tokens=tiny_steps * 32 * 64, seed=i, compile="false", threads=1, **no_evals) for i in range(n_tiny)]
+        serial, _ = train(tiny, tiny_shards, root / "serial", device, "sequential")
+        packed, summaries = train(tiny, tiny_shards, root / "stacked", device, "stacked")
+        worst = max(float(np.nanmax(np.abs(a["train_loss"] - b["train_loss"]) / a["train_loss"]))
+                    for a, b in ((pd.read_parquet(root / side / "bench" / c["cell_id"] / "metrics.parquet")
+                                  for side in ("serial", "stacked")) for c in tiny))
+    print(f"{n_tiny} tiny cells of one shape: one after another {serial:.1f} s, stacked in one batched model "
+          f"{packed:.1f} s, throughput ratio {serial / packed:.2f}x; largest relative train-loss difference {worst:.1e}")
     figures = {"device": result["device"], "precision": result["precision"], "tokens_per_second": result["tokens_per_second"],
                "mfu": mfu, "tiny_cells": n_tiny, "serial_seconds": serial, "packed_seconds": packed,
-               "packing_ratio": serial / packed, "smoke": args.smoke}
+               "packing_ratio": serial / packed, "stacked": summaries[0]["pack"]["stacked"],
+               "largest_relative_difference": worst, "smoke": args.smoke}
     if args.json:
         with open(args.json, "w") as f:
             json.dump(figures, f, indent=2)
