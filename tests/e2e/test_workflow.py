@@ -55,7 +55,9 @@ def test_every_target_is_built(workdir):
     summary = json.loads((workdir / "results/fits/summary.json").read_text())
     assert "non_embedding/L_N" in summary["fits"] and summary["B_crit_adopted"]["params"]
     assert runs["N"].tolist() == sorted(runs["N"]) and runs["N"].min() == 768
-    assert {"loss_test", "loss_books", "bpb_test", "bpb_books"} <= set(runs.columns)
+    assert {"loss_test", "loss_books", "bpb_test", "bpb_books", "se_loss_test"} <= set(runs.columns)
+    wall_time = pd.read_csv(workdir / "results/tables/wall_time.csv").set_index("study")
+    assert wall_time.loc["all studies", "runs"] == 4 and 0 < wall_time.loc["all studies", "optimiser_step_share"] < 1
 
 
 def test_every_run_logs_its_full_curve(workdir):

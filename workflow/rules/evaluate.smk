@@ -34,6 +34,7 @@ rule collect_runs:
         runs="results/tables/runs.parquet",
         curves="results/tables/curves.parquet",
         positions="results/tables/positions.parquet",
+        wall_time=report("results/tables/wall_time.csv", caption="../report/wall_time.rst", category="Training"),
     params:
         run_dirs=RUN_DIRS,
         kinds=" ".join(f"--kind {name}={kind}" for name, kind in KIND_OF.items() if kind != name),
@@ -43,4 +44,4 @@ rule collect_runs:
         CONDA_ENV
     shell:
         "python -m scalinglaws.evaluate.collect --out-runs {output.runs} --out-curves {output.curves} "
-        "--out-positions {output.positions} {params.kinds} {params.run_dirs} 2> {log}"
+        "--out-positions {output.positions} --out-wall-time {output.wall_time} {params.kinds} {params.run_dirs} 2> {log}"

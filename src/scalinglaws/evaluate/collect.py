@@ -6,7 +6,8 @@ runs.parquet   one row per run: the cell's settings, its accounting, final/best 
 curves.parquet one row per logged step per run: tokens, FLOPs under each convention, losses;
 positions.parquet  the final model's mean loss at each context position, per run and evaluation set
                (``run_id, set, position, loss, loss_se``, from each run's eval.parquet and
-               extra/*.parquet; Figs 7, 20, 21).
+               extra/*.parquet; Figs 7, 20, 21);
+wall_time.csv  seconds per activity of the training jobs, summed per study (``wall_time_table``).
 The column names are the fitting library's input schema (``scalinglaws.fit``). ``study`` holds the
 study's kind (``size``, ``data``, ``batch`` ...: what the fits and figures select on) and
 ``study_name`` the name it has in the config, which can differ (``studies: {scans: {kind: batch}}``).
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from scalinglaws.io import atomic_path, read_json
+from scalinglaws.io import atomic_path, name_equals_value, read_json
 
 
 def run_row(run_dir: Path, kinds: dict[str, str] | None = None) -> dict:
@@ -65,8 +66,25 @@ def _evaluations(run_dir: Path, suffix: str) -> list[Path]:
     return [p for p in [run_dir / f"eval{suffix}", *sorted((run_dir / "extra").glob(f"*{suffix}"))] if p.exists()]
 
 
+def wall_time_table(runs: pd.DataFrame) -> pd.DataFrame:
+    """Where the training jobs' wall time went: seconds per activity (``state.ACTIVITIES``) summed
+    over each study's runs and over all, with each activity's share of the total."""
+    columns = [c for c in runs.columns if c.startswith("seconds_")]
+    if not columns:
+        return pd.DataFrame(columns=["study", "runs", "wall_seconds"])
+    per_study = runs.groupby("study_name")[columns].sum()
+    per_study.loc["all studies"] = per_study.sum()
+    table = per_study.rename(columns=lambda c: c.removeprefix("seconds_"))
+    table.insert(0, "runs", runs.groupby("study_name").size().reindex(table.index).fillna(len(runs)).astype(int))
+    table.insert(1, "wall_seconds", table[[c.removeprefix("seconds_") for c in columns]].sum(axis=1))
+    steps = table["steps"] + table.get("noise_scale", 0.0)
+    table["optimiser_step_share"] = steps / table["wall_seconds"]
+    return table.reset_index(names="study").round(3)
+
+
 def collect(run_dirs: list[str | Path], runs_out: str | Path, curves_out: str | Path,
-            positions_out: str | Path | None = None, kinds: dict[str, str] | None = None) -> pd.DataFrame:
+            positions_out: str | Path | None = None, kinds: dict[str, str] | None = None,
+            wall_time_out: str | Path | None = None) -> pd.DataFrame:
     rows, curves, positions = [], [], []
     for run_dir in map(Path, run_dirs):
         row = run_row(run_dir, kinds)
@@ -87,6 +105,9 @@ def collect(run_dirs: list[str | Path], runs_out: str | Path, curves_out: str | 
     if positions_out is not None:
         with atomic_path(positions_out) as tmp:
             pd.concat(positions, ignore_index=True).to_parquet(tmp, index=False)
+    if wall_time_out is not None:
+        with atomic_path(wall_time_out) as tmp:
+            wall_time_table(runs).to_csv(tmp, index=False)
     return runs
 
 
@@ -97,16 +118,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out-runs", required=True)
     parser.add_argument("--out-curves", required=True)
     parser.add_argument("--out-positions", help="per-position losses of every run (needs eval.parquet)")
-    parser.add_argument("--kind", action="append", default=[], metavar="STUDY=KIND",
+    parser.add_argument("--out-wall-time", help="CSV of where the training jobs' wall time went, per study")
+    parser.add_argument("--kind", action="append", default=[], type=name_equals_value, metavar="STUDY=KIND",
                         help="the kind of a study whose config name is not its kind (repeatable)")
     args = parser.parse_args(argv)
-    kinds = {}
-    for item in args.kind:
-        name, sep, kind = item.partition("=")
-        if not sep:
-            parser.error(f"--kind {item!r} is not STUDY=KIND")
-        kinds[name] = kind
-    runs = collect(args.run_dirs, args.out_runs, args.out_curves, args.out_positions, kinds)
+    runs = collect(args.run_dirs, args.out_runs, args.out_curves, args.out_positions, dict(args.kind),
+                   args.out_wall_time)
     print(f"collected {len(runs)} runs into {args.out_runs}")
 
 

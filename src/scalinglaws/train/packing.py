@@ -1,11 +1,12 @@
 """Which cells share a training job: packs of small cells, big cells alone.
 
-A cell whose planned training FLOPs (every matmul, the head included: ``flops_per_token_matmul``
-times its token budget) are at most ``max_flops`` is packed: the cells of a study are taken in an
-order that puts cells of one shape together (on a GPU those can train as one batched model), and
-each pack is filled up to ``max_cells`` cells and ``max_flops`` FLOPs in all. Bigger cells, and
-data-parallel ones, train alone. The packs depend on the cells alone, so a dry run, a rerun and a
-cluster's job script all see the same ones.
+A cell's planned work is its training FLOPs (every matmul, the head included:
+``flops_per_token_matmul`` times its token budget) plus ``OVERHEAD_FLOPS_PER_TOKEN`` per token, the
+fixed cost of a step that bounds tiny models. A cell of at most ``max_flops`` of work is packed: the
+cells of a study are taken in an order that puts cells of one shape together (on a GPU those can
+train as one batched model), and each pack is filled up to ``max_cells`` cells and ``max_flops`` of
+work in all. Bigger cells, and data-parallel ones, train alone. The packs depend on the cells alone,
+so a dry run, a rerun and a cluster's job script all see the same ones.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ class Pack:
     name: str  # <study>.<k>, k counting from 1 in the study
     study: str
     cells: tuple[str, ...]  # cell ids, in training order
-    flops: float  # planned training FLOPs of all its cells
+    flops: float  # planned work of all its cells (``planned_flops``)
 
     @property
     def rule_name(self) -> str:
@@ -30,11 +31,18 @@ class Pack:
         return "train_" + "".join(c if c.isalnum() else "_" for c in self.name)
 
 
+# A step's cost beyond its matmuls, per token: on 2 CPU cores a 6e3-parameter model trains at about
+# 1e5 tokens/s and a 2e5-parameter one (1.6e6 FLOPs per token) at 1.3e4 (measured), which this fits.
+OVERHEAD_FLOPS_PER_TOKEN = 2.5e5
+
+
 def planned_flops(cell: Cell, vocab_size: int) -> float:
-    """Training FLOPs of a cell's whole token budget (early stopping may spend less)."""
+    """Planned work of a cell's whole token budget in FLOPs, overhead included (early stopping may
+    spend less)."""
     with torch.device("meta"):
         accounting = model_accounting(build_model(cell, vocab_size))
-    return cell.total_steps() * cell.batch_size * cell.n_ctx * accounting["flops_per_token_matmul"]
+    tokens = cell.total_steps() * cell.batch_size * cell.n_ctx
+    return tokens * (accounting["flops_per_token_matmul"] + OVERHEAD_FLOPS_PER_TOKEN)
 
 
 def stack_key(cell: Cell) -> tuple:
