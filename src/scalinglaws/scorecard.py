@@ -814,21 +814,24 @@ def _read_json(path: Path):
     return json.loads(path.read_text()) if path.exists() else None
 
 
+def load_fits(fits_dir) -> dict:
+    """The fit step's outputs under ``fits_dir`` as ``Inputs`` fields (a missing file stays None)."""
+    fits_dir = Path(fits_dir)
+    if not fits_dir.exists():
+        return {}
+    csv = lambda p: pd.read_csv(p) if p.exists() else None  # noqa: E731
+    return dict(fits={f"{p.parent.name}/{p.stem}": json.loads(p.read_text()) for p in sorted(fits_dir.glob("*/*.json"))},
+                summary=_read_json(fits_dir / "summary.json"), per_token=_read_json(fits_dir / "per_token.json"),
+                B_crit_adopted=_read_json(fits_dir / "B_crit_adopted.json"),
+                batch_critical=csv(fits_dir / "batch_critical.csv"),
+                early_stop=csv(fits_dir / "non_embedding" / "early_stop.csv"))
+
+
 def load(runs, curves=None, positions=None, fits=None) -> Inputs:
-    """Read the tables and the fit directory (every missing file stays None)."""
+    """Read the tables and the fit directory; Table 4 is looked for beside the runs table."""
     read = lambda p: pd.read_parquet(p) if p and Path(p).exists() else None  # noqa: E731
-    fits_dir = Path(fits) if fits else None
-    laws, extra = {}, {}
-    if fits_dir and fits_dir.exists():
-        for path in sorted(fits_dir.glob("*/*.json")):
-            laws[f"{path.parent.name}/{path.stem}"] = json.loads(path.read_text())
-        csv = lambda p: pd.read_csv(p) if p.exists() else None  # noqa: E731
-        extra = dict(summary=_read_json(fits_dir / "summary.json"), per_token=_read_json(fits_dir / "per_token.json"),
-                     B_crit_adopted=_read_json(fits_dir / "B_crit_adopted.json"),
-                     batch_critical=csv(fits_dir / "batch_critical.csv"),
-                     early_stop=csv(fits_dir / "non_embedding" / "early_stop.csv"))
-    return Inputs(runs=pd.read_parquet(runs), curves=read(curves), positions=read(positions), fits=laws,
-                  tables_dir=Path(runs).parent, **extra)
+    return Inputs(runs=pd.read_parquet(runs), curves=read(curves), positions=read(positions),
+                  tables_dir=Path(runs).parent, **(load_fits(fits) if fits else {}))
 
 
 def counts(card: pd.DataFrame) -> dict[str, int]:
