@@ -109,3 +109,15 @@ def test_cli_writes_csv_and_markdown_and_counts(power_law_results, tmp_path, cap
     counts = scorecard.counts(card)
     assert f"{counts[PASS]} pass, {counts[FAIL]} fail, {counts[NOT_TESTABLE]} not testable" in capsys.readouterr().out
     assert out.with_suffix(".md").read_text().startswith("# Reproduction scorecard")
+
+
+def test_fig17_signs_and_standard_errors():
+    size = pd.DataFrame({"run_id": ["size/a", "size/b", "size/c"], "study": "size", "N": [1e4, 1e5, 1e6],
+                         "test_loss": [4.0, 3.5, 3.0], "tokens": 1e6})
+    recurrent = pd.DataFrame({"run_id": ["recurrent/x2"], "study": "recurrent", "N": [1e5], "N_with_reuse": [2e5],
+                              "reuse": [2], "test_loss": [3.49], "tokens": [1e6]})
+    runs = pd.concat([size, recurrent], ignore_index=True)
+    assert verdicts(scorecard.fig17(Inputs(runs=runs))) == [PASS, PASS]
+    # 0.01 better at equal N is inside the noise of two losses with standard error 0.03
+    noisy = runs.assign(se_test_loss=0.03)
+    assert verdicts(scorecard.fig17(Inputs(runs=noisy))) == [FAIL, PASS]

@@ -112,27 +112,48 @@ def strictly_decreasing(values) -> bool:
     return bool(np.all(np.diff(np.asarray(values, dtype=float)) < 0))
 
 
-def loss_at_tokens(curves: pd.DataFrame, run_id: str, tokens: float) -> float:
-    """A run's test loss after ``tokens`` training tokens (log-log interpolation), NaN outside its curve."""
+def loss_at_tokens(curves: pd.DataFrame, run_id: str, tokens: float) -> tuple[float, float]:
+    """A run's test loss and its standard error (NaN where not logged) after ``tokens`` training
+    tokens (log-log interpolation); NaN outside its curve."""
     c = curves[(curves["run_id"] == run_id) & curves["test_loss"].notna() & (curves["tokens"] > 0)].sort_values("tokens")
     if c.empty or not c["tokens"].min() <= tokens <= c["tokens"].max():
-        return np.nan
-    return float(np.exp(np.interp(np.log(tokens), np.log(c["tokens"]), np.log(c["test_loss"]))))
+        return np.nan, np.nan
+    at = np.log(tokens)
+    se = float(np.interp(at, np.log(c["tokens"]), c["test_loss_se"])) if "test_loss_se" in c else np.nan
+    return float(np.exp(np.interp(at, np.log(c["tokens"]), np.log(c["test_loss"])))), se
 
 
-def transformer_loss_at(size: pd.DataFrame, curves: pd.DataFrame | None, N: float, tokens: float) -> float:
-    """The size study's loss at ``N`` (log-log between its models, NaN outside) after ``tokens``:
-    read off the curves when given (equal training), else the final losses of equal-budget runs."""
+def transformer_loss_at(size: pd.DataFrame, curves: pd.DataFrame | None, N: float, tokens: float) -> tuple[float, float]:
+    """The size study's loss and standard error at ``N`` (log-log between its models, NaN outside)
+    after ``tokens``: read off the curves when given (equal training), else the final losses of
+    equal-budget runs."""
     if curves is not None:
-        losses = [(n, loss_at_tokens(curves, r, tokens)) for r, n in zip(size["run_id"], size["N"])]
+        losses = [(n, *loss_at_tokens(curves, r, tokens)) for r, n in zip(size["run_id"], size["N"])]
     else:
-        losses = list(zip(size["N"], size["test_loss"].where(np.isclose(size["tokens"], tokens, rtol=0.02))))
-    table = pd.DataFrame(losses, columns=["N", "L"]).dropna().groupby("N")["L"].min().sort_index()
-    if len(table) < 1 or not table.index.min() <= N <= table.index.max():
-        return np.nan
+        equal = np.isclose(size["tokens"], tokens, rtol=0.02)
+        se = size["se_test_loss"] if "se_test_loss" in size else pd.Series(np.nan, index=size.index)
+        losses = list(zip(size["N"], size["test_loss"].where(equal), se))
+    table = pd.DataFrame(losses, columns=["N", "L", "se"]).dropna(subset=["L"]).sort_values("L").groupby("N").first()
+    if table.empty or not table.index.min() <= N <= table.index.max():
+        return np.nan, np.nan
     if len(table) == 1:
-        return float(table.iloc[0])
-    return float(np.exp(np.interp(np.log(N), np.log(table.index), np.log(table.to_numpy()))))
+        return float(table["L"].iloc[0]), float(table["se"].iloc[0])
+    at, grid = np.log(N), np.log(table.index.to_numpy(dtype=float))
+    return float(np.exp(np.interp(at, grid, np.log(table["L"])))), float(np.interp(at, grid, table["se"]))
+
+
+def margin(*se: float) -> float:
+    """Half-width of the 95% interval of a difference of independent losses; 0 without standard errors."""
+    se = np.asarray(se, dtype=float)
+    return float(1.96 * np.sqrt(np.sum(se**2))) if np.all(np.isfinite(se)) else 0.0
+
+
+def run_se(run) -> float:
+    return float(getattr(run, "se_test_loss", np.nan))
+
+
+SE_NOTE = {True: "differences beyond the 95% interval of the standard errors",
+           False: "no standard errors: point comparison"}
 
 
 # ---- figures -------------------------------------------------------------------------------------
@@ -305,19 +326,20 @@ def fig07(inp: Inputs) -> list[dict]:
     curves = inp.curves if inp.curves is not None and not inp.curves.empty else None
     compared = []
     for r in lstm.itertuples():
-        transformer = transformer_loss_at(size, curves, r.N, r.tokens)
+        transformer, se = transformer_loss_at(size, curves, r.N, r.tokens)
         if np.isfinite(transformer):
-            compared.append((r.N, r.test_loss, transformer))
+            compared.append((r.N, r.test_loss, transformer, margin(run_se(r), se)))
     rows = []
     claim = "Transformers beat LSTMs at equal N and training"
     check = "at every N both have at equal tokens, Transformer loss < LSTM loss"
     if not compared:
         rows.append(row(7, claim, check, reason="no LSTM inside the size study's N range at equal tokens"))
     else:
-        losing = [f"N {n:.3g}" for n, l, t in compared if not t < l]
-        rows.append(row(7, claim, check, "; ".join(f"N {n:.3g}: LSTM {l:.3f} vs Transformer {t:.3f}" for n, l, t in compared),
+        losing = [f"N {n:.3g}" for n, l, t, m in compared if not l - t > m]
+        rows.append(row(7, claim, check, "; ".join(f"N {n:.3g}: LSTM {l:.3f} vs Transformer {t:.3f}" for n, l, t, _ in compared),
                         "Transformer lower at every N", verdict(not losing),
                         (f"Transformer not lower at {', '.join(losing)}" if losing else "Transformer lower at every shared N")
+                        + f"; {SE_NOTE[any(m > 0 for *_, m in compared)]}"
                         + ("; Transformer read off its curve at the LSTM's tokens" if curves is not None else "")))
     claim = "The LSTM's per-token loss flattens after a few tokens, the Transformer's keeps falling"
     check = "per-position slope over the later half of the context steeper for the Transformer"
@@ -330,7 +352,9 @@ def fig07(inp: Inputs) -> list[dict]:
         if not (np.isfinite(s_lstm) and np.isfinite(s_tf)):
             raise NotTestable("no per-position losses for the compared runs")
         rows.append(row(7, claim, check, f"dL/dlnT: Transformer (N {match['N']:.3g}) {s_tf:.3f}, LSTM (N {big['N']:.3g}) {s_lstm:.3f}",
-                        "Transformer steeper", verdict(s_tf < s_lstm), "the largest LSTM against the nearest-N Transformer"))
+                        "Transformer steeper", verdict(s_tf < s_lstm),
+                        f"the largest LSTM against the nearest-N Transformer, final per-position losses after "
+                        f"{big['tokens']:.3g} and {match['tokens']:.3g} tokens"))
     except NotTestable as err:
         rows.append(row(7, claim, check, reason=str(err)))
     return rows
@@ -540,17 +564,18 @@ def fig17(inp: Inputs) -> list[dict]:
                                   ("N_with_reuse", "Recurrent Transformers are slightly worse at equal compute (counting reuse)", False)):
         diffs = []
         for r in recurrent.itertuples():
-            t = transformer_loss_at(size, curves, getattr(r, column), r.tokens)
+            t, se = transformer_loss_at(size, curves, getattr(r, column), r.tokens)
             if np.isfinite(t):
-                diffs.append((getattr(r, column), r.reuse, r.test_loss - t))
+                diffs.append((getattr(r, column), r.reuse, r.test_loss - t, margin(run_se(r), se)))
         check = f"recurrent minus Transformer loss at equal {column} and equal training tokens; sign reported"
         if not diffs:
             rows.append(row(17, claim, check, reason=f"no recurrent model inside the size study's {column} range"))
             continue
-        ok = all((d < 0) == better for *_, d in diffs)
-        rows.append(row(17, claim, check, "; ".join(f"{column} {n:.3g} x{k}: {d:+.3f}" for n, k, d in diffs),
+        ok = all((d < -m) if better else (d > m) for *_, d, m in diffs)
+        rows.append(row(17, claim, check, "; ".join(f"{column} {n:.3g} x{k}: {d:+.3f}" for n, k, d, _ in diffs),
                         "negative" if better else "positive", verdict(ok),
-                        f"{'every' if ok else 'not every'} difference is {'negative' if better else 'positive'}"))
+                        f"{'every' if ok else 'not every'} difference is {'negative' if better else 'positive'}; "
+                        + SE_NOTE[any(m > 0 for *_, m in diffs)]))
     return rows
 
 
@@ -653,17 +678,21 @@ def fig21(inp: Inputs) -> list[dict]:
             same = size[np.isclose(size["N"], r.N)]
             if same.empty:
                 continue
-            mine = test[(test["run_id"] == r.run_id) & (test["position"] <= 8)].set_index("position")["loss"]
-            theirs = test[(test["run_id"] == same["run_id"].iloc[0]) & (test["position"] <= 8)].set_index("position")["loss"]
+            mine = test[(test["run_id"] == r.run_id) & (test["position"] <= 8)].set_index("position")
+            theirs = test[(test["run_id"] == same["run_id"].iloc[0]) & (test["position"] <= 8)].set_index("position")
             common = mine.index.intersection(theirs.index)
             if len(common):
-                pairs.append((r.N, int((mine[common] <= theirs[common]).sum()), len(common)))
+                se = np.sqrt(mine.loc[common, "loss_se"] ** 2 + theirs.loc[common, "loss_se"] ** 2) if "loss_se" in test else 0.0
+                lower = mine.loc[common, "loss"] + 1.96 * se <= theirs.loc[common, "loss"]
+                pairs.append((r.N, int(lower.sum()), len(common), r.tokens, same["tokens"].iloc[0]))
         if not pairs:
             raise NotTestable("no n_ctx-8 model with a long-context model of the same N")
-        ok = all(k == n for _, k, n in pairs)
-        rows.append(row(21, claim, check, "; ".join(f"N {N:.3g}: lower or equal at {k} of {n} positions" for N, k, n in pairs),
+        ok = all(k == n for _, k, n, *_ in pairs)
+        budgets = sorted({(f"{a:.3g}", f"{b:.3g}") for *_, a, b in pairs})
+        rows.append(row(21, claim, check, "; ".join(f"N {N:.3g}: lower or equal at {k} of {n} positions" for N, k, n, *_ in pairs),
                         "short context lower on early tokens", verdict(ok),
-                        "final losses: the short-context and size-study budgets may differ"))
+                        "final per-position losses after " + ", ".join(f"{a} (n_ctx 8) and {b} tokens" for a, b in budgets)
+                        + f"; {SE_NOTE['loss_se' in test]}"))
     except NotTestable as err:
         rows.append(row(21, claim, check, reason=str(err)))
     return rows
