@@ -163,8 +163,7 @@ def fig01(inp: Inputs) -> list[dict]:
     claim = "Loss is a power law in N, D and C_min when the other two do not bind"
     check = "L(N), L(D), L(C_min) each fitted unflagged; log-log residual RMS <= 2% of loss for each"
     parts, problems = [], []
-    for law, exponent, paper_name in (("L_N", "alpha_N", "alpha_N"), ("L_D", "alpha_D", "alpha_D"),
-                                      ("L_Cmin", "alpha_C", "alpha_C_min")):
+    for law, exponent in (("L_N", "alpha_N"), ("L_D", "alpha_D"), ("L_Cmin", "alpha_C")):
         fit = inp.fit(law)
         parts.append(f"{law}: {with_interval(fit, exponent)}, RMS {rms(fit):.1%}")
         if fit.get("warnings"):
@@ -264,7 +263,7 @@ def fig05(inp: Inputs) -> list[dict]:
     if L_N and L_N.get("params"):
         relative = relative / (L_N["params"]["N_c"] / shape["N"]) ** L_N["params"]["alpha_N"]
     parts, problems = [], []
-    for prefix, label, x in PANELS:
+    for prefix, _, x in PANELS:
         cells = shape[shape["cell"].str.startswith(prefix)]
         if cells.empty:
             continue
