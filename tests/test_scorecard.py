@@ -121,3 +121,14 @@ def test_fig17_signs_and_standard_errors():
     # 0.01 better at equal N is inside the noise of two losses with standard error 0.03
     noisy = runs.assign(se_test_loss=0.03)
     assert verdicts(scorecard.fig17(Inputs(runs=noisy))) == [FAIL, PASS]
+
+
+@pytest.mark.parametrize("worst, expected", [(1.03, PASS), (1.15, FAIL)])
+def test_fig5_shape_penalty_within_five_percent(worst, expected):
+    n_layer = np.array([1, 2, 4, 8])
+    d_model = 64 / np.sqrt(n_layer)  # aspect ratios 64 to 2.8, all within 40x of the best
+    shape = pd.DataFrame({"run_id": [f"shape/ar{i}" for i in range(4)], "study": "shape",
+                          "cell": [f"ar{i}_L{n}" for i, n in enumerate(n_layer)], "n_layer": n_layer,
+                          "d_model": d_model, "n_head": 1, "N": 5e4, "test_loss": 4.0 * np.array([1.0, 1.01, 1.0, worst])})
+    (result,) = scorecard.fig05(Inputs(runs=shape))
+    assert result["verdict"] == expected
