@@ -22,6 +22,7 @@ include: "workflow/rules/train.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/fit.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/scorecard.smk"
 
 
 rule all:
@@ -29,6 +30,7 @@ rule all:
     input:
         # every run is a target in its own right, so a deleted run directory is retrained
         expand("{run}/{name}", run=RUN_DIRS, name=["summary.json", "eval.json"]),
+        "results/scorecard.csv",
         FIGURES,
         TABLES,
         "results/corpus/decontamination.csv",

@@ -16,6 +16,7 @@ STAGES = {
     "evaluate": ("scalinglaws.evaluate", "evaluate a run on token shards"),
     "fit": ("scalinglaws.fit", "fit the scaling laws to run tables"),
     "figure": ("scalinglaws.figures", "draw one figure"),
+    "scorecard": ("scalinglaws.scorecard", "check the paper's claims on the runs and fits"),
     "plan": ("scalinglaws.plan", "cells, FLOPs and GPU-hours of a configuration"),
 }
 
