@@ -57,6 +57,13 @@ def _pack_command(shards, runs, cells=CELLS):
             "--eval-shard", f"ood={shards['ood']}", "--final-windows", "64", "--checkpoint-seconds", "0", "--no-progress"]
 
 
+def _alone(cell, shards, out):
+    """The cell trained by itself in this process, with the pack's final evaluation."""
+    data = {name: np.fromfile(path, dtype=np.uint16) for name, path in shards.items()}
+    return train_cell(cell, data["train"], data["test"], VOCAB, out, progress=False, final_windows=64,
+                      final_sets={"ood": EvalSet(data["ood"], 2.0)}, test_bytes_per_token=2.0)
+
+
 @pytest.fixture(scope="module")
 def packed(shards, tmp_path_factory):
     runs = tmp_path_factory.mktemp("packed")
@@ -66,10 +73,8 @@ def packed(shards, tmp_path_factory):
 
 @pytest.mark.parametrize("index", range(len(CELLS)))
 def test_a_packed_cell_gives_the_curves_it_gives_alone(shards, packed, tmp_path, index):
-    data = {name: np.fromfile(path, dtype=np.uint16) for name, path in shards.items()}
     cell = Cell.from_dict(CELLS[index])
-    alone = train_cell(cell, data["train"], data["test"], VOCAB, tmp_path, progress=False, final_windows=64,
-                       final_sets={"ood": EvalSet(data["ood"], 2.0)}, test_bytes_per_token=2.0)
+    alone = _alone(cell, shards, tmp_path)
     run = packed / "p" / cell.cell_id
     pd.testing.assert_frame_equal(pd.read_parquet(run / "metrics.parquet"), pd.read_parquet(tmp_path / "metrics.parquet"))
     pd.testing.assert_frame_equal(pd.read_parquet(run / "eval.parquet"), pd.read_parquet(tmp_path / "eval.parquet"))
@@ -158,10 +163,8 @@ def stacked(shards, tmp_path_factory):
 
 @pytest.mark.parametrize("index", range(len(SAME_SHAPE)))
 def test_a_stacked_cell_gives_the_curves_it_gives_alone(shards, stacked, tmp_path, index):
-    data = {name: np.fromfile(path, dtype=np.uint16) for name, path in shards.items()}
     cell = Cell.from_dict(SAME_SHAPE[index])
-    alone = train_cell(cell, data["train"], data["test"], VOCAB, tmp_path, progress=False, final_windows=64,
-                       final_sets={"ood": EvalSet(data["ood"], 2.0)}, test_bytes_per_token=2.0)
+    alone = _alone(cell, shards, tmp_path)
     run = stacked / "p" / cell.cell_id
     summary = json.loads((run / "summary.json").read_text())
     assert summary["pack"]["stacked"] == 3

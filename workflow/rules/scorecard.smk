@@ -1,4 +1,4 @@
-# The reproduction scorecard: every figure's and table's claim from shared/spec/findings.md checked on
+# The reproduction scorecard: every figure's and table's claim from docs/findings.md checked on
 # our runs and fits (scalinglaws.scorecard). It reads what the figures read, so it is rebuilt whenever
 # a run, a fit or the checks change.
 
