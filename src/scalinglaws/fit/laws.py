@@ -68,6 +68,7 @@ L_ND = Law(
     ),
     extrapolate="N",
     formula="L = [(N_c/N)^(alpha_N/alpha_D) + D_c/D]^alpha_D",
+    unlimited=("D",),
 )
 
 
@@ -108,6 +109,7 @@ CHINCHILLA = Law(
     ),
     extrapolate="N",
     formula="L = E + A/N^alpha + B/D^beta",
+    unlimited=("D",),
 )
 
 
