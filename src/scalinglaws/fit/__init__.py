@@ -56,6 +56,8 @@ Modules
 ``suite``      every law by name (FITS) on a runs + curves pair, both bases, the adopted B_crit,
                the files the workflow's figures read; the CLI
                ``python -m scalinglaws.fit {suite,L_N,L_ND,...} --runs R [--curves C] --out P``
+``direct``     any law on any table whose columns the caller names; the CLI
+               ``scalinglaws fit L_ND --runs any.csv --columns N=params,D=tokens,L=loss``
 ``synthetic``  noisy runs generated from the paper's constants (tests, benchmark)
 
 Example::

@@ -71,7 +71,7 @@ def envelope(adjusted: pd.DataFrame, x="C", loss="test_loss", n_grid=40, drop_sm
 def fit_L_C(adjusted, x="C", loss="test_loss", *, n_grid=40, settings=None) -> FitResult:
     """L(C) = (C_c/C)^alpha_C on the envelope (``x="C"``), or L(C_min) with ``x="C_min"``."""
     env = envelope(adjusted, x, loss, n_grid)
-    fit = fit_table(laws.power_law("C", scales=(1e-2, 1e2, 1e6, 1e10, 1e14)), env, {"C": x}, "L", settings=settings,
+    fit = fit_table(laws.power_law("C", scales=laws.PF_DAY_SCALES), env, {"C": x}, "L", settings=settings,
                     description=f"L({x}) on the lower envelope of {env['run_id'].nunique()} runs' curves",
                     one_row_per_run=False)
     fit.provenance["envelope"] = env.to_dict(orient="list")
