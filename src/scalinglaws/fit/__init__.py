@@ -58,6 +58,9 @@ Modules
                ``python -m scalinglaws.fit {suite,L_N,L_ND,...} --runs R [--curves C] --out P``
 ``direct``     any law on any table whose columns the caller names; the CLI
                ``scalinglaws fit L_ND --runs any.csv --columns N=params,D=tokens,L=loss``
+``predict``    a fit's prediction at new inputs with its prediction interval, the compute-optimal
+               N and D of an (N, D) law, the largest cells predicted from the others; the CLI
+               ``scalinglaws predict --fit L_ND.json --N 1e9 --D 2e10 --compute 1e21``
 ``synthetic``  noisy runs generated from the paper's constants (tests, benchmark)
 
 Example::

@@ -141,9 +141,20 @@ class FitResult:
         return self.fn(X, **self.params)
 
     def to_dict(self) -> dict[str, Any]:
-        d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in ("samples", "fn")}
+        """Everything but the law's function; the bootstrap draws as lists (predictions need them)."""
+        d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "fn"}
         d["intervals"] = {k: list(v) for k, v in self.intervals.items()}
+        d["samples"] = {k: np.asarray(v).tolist() for k, v in self.samples.items()}
         return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any], fn: Callable[..., Any] | None = None) -> "FitResult":
+        """The inverse of ``to_dict``; ``fn`` is the law's function (``laws.law_named(d["law"]).fn``)."""
+        known = {f.name for f in dataclasses.fields(cls)} - {"fn"}
+        fields = {k: v for k, v in d.items() if k in known}
+        fields["intervals"] = {k: tuple(v) for k, v in d.get("intervals", {}).items()}
+        fields["samples"] = {k: np.asarray(v, dtype=float) for k, v in d.get("samples", {}).items()}
+        return cls(**fields, fn=fn)
 
 
 def save_fit(result: FitResult, path) -> None:
