@@ -5,6 +5,7 @@ import os
 import shlex
 import sys
 
+from scalinglaws.config_checks import check_config
 from scalinglaws.fit.suite import fit_paths, laws_for, table_paths
 from scalinglaws.studies import expand_studies, fit_kinds, study_kinds
 from scalinglaws.train.cell import Cell
@@ -15,6 +16,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 try:
     CELLS = expand_studies(config)
+    check_config(config, CELLS)  # what the schema cannot see: budgets, heads, fixed N, corpus files
     # once the training shard exists, a cell asking for more tokens than it holds is a config error
     if os.path.exists("results/data/tokens/train.json"):
         with open("results/data/tokens/train.json") as sidecar:
