@@ -24,6 +24,7 @@ import argparse
 import os
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -50,6 +51,7 @@ class Case:
     noise: float = 0.01
     constants: dict[str, float] | None = None
     runs: np.ndarray | None = None  # run of each point, for points along learning curves (resampled by run)
+    run_noise: float = 0.0  # lognormal sigma of each run's own offset (a seed's), shared by its points
 
 
 def grid(a, b):
@@ -89,10 +91,11 @@ CASES = [
     Case("L_T", "L_T", {"T": np.unique(np.geomspace(1, 1024, 64).round())},
          lambda X: PER_TOKEN["a"] + PER_TOKEN["b"] * X["T"] ** -PER_TOKEN["c"], {"T": 4096}, noise=0.005,
          constants=PER_TOKEN),
-    # L(N, S) of Table 3 on 6 learning curves of 40 points each, the bootstrap resampling whole runs
+    # L(N, S) of Table 3 on 6 learning curves of 40 points each, the bootstrap resampling whole runs;
+    # each run is off by its seed's 0.5% on top of 0.5% evaluation noise
     Case("L_NS", "L_NS", {"N": np.repeat(np.logspace(5, 9, 6), 40), "S_min": np.tile(np.geomspace(300, 2.5e5, 40), 6)},
          lambda X: (T3["N_c"] / X["N"]) ** T3["alpha_N"] + (T3["S_c"] / X["S_min"]) ** T3["alpha_S"],
-         {"N": 1e10, "S_min": 2.5e5}, constants=T3, runs=np.repeat(np.arange(6), 40)),
+         {"N": 1e10, "S_min": 2.5e5}, noise=0.005, run_noise=0.005, constants=T3, runs=np.repeat(np.arange(6), 40)),
     # misspecified: the form fitted is not the one the data come from
     Case("chinchilla data, Eq 1.5 fit", "L_ND", CHINCHILLA_GRID, hoffmann, {"N": 1e11, "D": 2e12}),
     Case("Eq 1.5 data, Chinchilla fit", "chinchilla", DATA_GRID, kaplan_L_ND, {"N": 1e10, "D": 2.2e10}),
@@ -104,12 +107,15 @@ CASES = [
 def one_study(case: Case, seed: int, settings: FitSettings) -> dict:
     rng = np.random.default_rng(seed)
     law, target = direct.LAWS[case.law]
-    y = case.truth(case.design) * np.exp(rng.normal(0, case.noise, len(next(iter(case.design.values())))))
-    df = pd.DataFrame({**case.design, target: y, "run": case.runs if case.runs is not None else np.arange(len(y))})
+    n = len(next(iter(case.design.values())))
+    runs = case.runs if case.runs is not None else np.arange(n)
+    offsets = rng.normal(0, case.run_noise, runs.max() + 1)
+    y = case.truth(case.design) * np.exp(rng.normal(0, case.noise, n) + offsets[runs])
+    df = pd.DataFrame({**case.design, target: y, "run": runs})
     fit = direct.fit_columns(case.law, df, {s: s for s in direct.symbols(case.law)}, settings=settings,
                              groups="run" if case.runs is not None else None)
     truth_beyond = float(case.truth({k: np.array([v]) for k, v in case.beyond.items()})[0])
-    new_run = truth_beyond * np.exp(rng.normal(0, case.noise))
+    new_run = truth_beyond * np.exp(rng.normal(0, case.noise) + rng.normal(0, case.run_noise))
     at = predict(fit, case.beyond, seed=seed).iloc[0]
     out = {"prediction": bool(at["lo"] <= new_run <= at["hi"]), "law": bool(at["law_lo"] <= truth_beyond <= at["law_hi"]),
            "warnings": len(fit.warnings)}
@@ -136,6 +142,7 @@ def main():
     p.add_argument("--n-boot", type=int, default=1000)
     p.add_argument("--cases", nargs="*", help=f"a subset of {[c.name for c in CASES]}")
     p.add_argument("--json", help="write the table here as well")
+    p.add_argument("--markdown", help="and as a Markdown table here (docs/coverage.md)")
     a = p.parse_args()
     cases = [c for c in CASES if not a.cases or c.name in a.cases]
     print(f"{a.studies} studies per case, {a.n_boot} bootstrap resamples, 95% intervals; {os.cpu_count()} CPUs, "
@@ -150,6 +157,20 @@ def main():
               f"{100 * row['with_warnings']:6.0f}% {row['seconds']:6.0f}", flush=True)
     if a.json:
         write_json(a.json, rows)
+    if a.markdown:
+        Path(a.markdown).write_text(markdown(rows, a.studies, a.n_boot))
+
+
+def markdown(rows: list[dict], studies: int, n_boot: int) -> str:
+    lines = [f"Coverage of the fits' 95% intervals: {studies} synthetic studies per case, {n_boot} bootstrap "
+             f"resamples each (`benchmarks/coverage_bench.py`; one standard error is about 1.5% at 95%).", "",
+             "| case | fitted law | parameter coverage (each constant) | prediction coverage | law-value coverage |",
+             "|---|---|---|---|---|"]
+    for row in rows:
+        params = ", ".join(f"{k} {100 * v:.1f}%" for k, v in row.get("params", {}).items()) or "misspecified: no true constants"
+        lines.append(f"| {row['case']} | {row['fitted']} | {params} | {100 * row['prediction']:.1f}% | "
+                     f"{100 * row['law_value']:.1f}% |")
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":
