@@ -221,11 +221,10 @@ def check_points(law: Law, X: dict[str, Any], y, *, groups=None, ids=None, colum
         column = columns.get(key, key)
         return f"{law.name}: column {column!r}" + (f" ({key})" if column != key and key != "y" else "")
 
-    for key in law.inputs:
-        if len(X[key]) != n:
-            raise FitInputError(f"{what(key)} has {len(X[key])} values for {n} points")
-    if groups is not None and len(groups) != n or len(ids) != n:
-        raise FitInputError(f"{law.name}: {n} points but {len(ids)} ids and {n if groups is None else len(groups)} groups")
+    for name, values in [*((f"values of column {columns.get(k, k)!r}", X[k]) for k in law.inputs), ("ids", ids),
+                         ("groups", groups)]:
+        if values is not None and len(values) != n:
+            raise FitInputError(f"{law.name}: {n} points but {len(values)} {name}")
     X = {k: _numbers(X[k], what(k), ids, noun) for k in law.inputs}
     y = _numbers(y, what("y"), ids, noun)
     for key, v in X.items():
@@ -252,10 +251,11 @@ def check_points(law: Law, X: dict[str, Any], y, *, groups=None, ids=None, colum
     groups = None if groups is None else np.asarray(groups)[keep]
     # a point given twice has the same inputs, target and group as another
     key = np.column_stack([*X.values(), y] + ([] if groups is None else [np.unique(groups, return_inverse=True)[1]]))
-    _, first, inverse, counts = np.unique(key, axis=0, return_index=True, return_inverse=True, return_counts=True)
-    twice = (counts[inverse.reshape(-1)] > 1) & (np.arange(len(y)) != first[inverse.reshape(-1)])
+    _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    original = first[inverse.reshape(-1)]  # the first row with the same point
+    twice = np.arange(len(y)) != original
     if twice.any():
-        originals = ids[first[inverse.reshape(-1)][twice]]
+        originals = ids[original[twice]]
         raise FitInputError(f"{law.name}: {noun} {_rows(ids, twice)} repeat the points of {noun} "
                             f"{', '.join(originals[:8])} (same inputs and {columns.get('y', 'y')}): "
                             f"each point must appear once, or the bootstrap counts it twice and narrows the intervals")
