@@ -446,9 +446,10 @@ def few_groups_widening(n_groups: int, ci: float) -> float:
     short by (G - 1) / G, and itself uncertain, so the estimate follows Student's t with G - 1
     degrees of freedom, not a normal. The stretch sqrt(G / (G - 1)) t_{G-1} / z (the small-sample
     correction of cluster-robust inference, CR1 with t(G - 1)) turns the percentile interval into
-    one that covers: on L(N, S) from 6 learning curves, 82-91% before and 95-96% after
-    (benchmarks/coverage_bench.py). Ungrouped points need none: resamples that drop extreme points
-    already widen the draws enough (94-97% at 8 points).
+    one that covers: on L(N, S) from 6 learning curves with a per-run offset, the constants were
+    covered 82-91% of the time before and 95.5-98.5% after (benchmarks/coverage_bench.py, docs/
+    coverage.md). Ungrouped points need none: resamples that drop extreme points already widen
+    the draws enough (95-96% for L(N) and L(D) on 8 points).
     """
     q = (1 + ci) / 2
     return float(np.sqrt(n_groups / (n_groups - 1)) * student_t.ppf(q, n_groups - 1) / normal.ppf(q))
