@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from scalinglaws.config_checks import check_config
+from scalinglaws.studies import expand_studies
+
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT = yaml.safe_load((REPO / "config.yaml").read_text())
 
@@ -39,6 +42,22 @@ CASES = {
                             "corpus.allow_private_addresses[1]: '10/8' is not 'loopback' or a CIDR"),
     "negative transient reruns": (_set("corpus.fetch", {"transient_reruns": -1}), "['corpus']['fetch']"),
     "tracking an unknown cell": (_set("studies.size.track", ["L9_d9"]), "studies.size.track"),
+    "token budget below one step": (_set("train.tokens", 1000), "train.tokens = 1000 is less than one step of "
+                                    "studies.size cell L1_d8 (batch_size 32 x n_ctx 64 = 2048 tokens)"),
+    "study budget below one step": (_set("studies.batch.train.tokens", 5000),
+                                    "studies.batch.train.tokens = 5000 is less than one step of studies.batch cell"),
+    "head_dim wider than d_model": (lambda c: c["studies"]["size"].pop("one_head_below_head_dim"),
+                                    "studies.size.head_dim = 16 is larger than d_model of cell(s) L1_d8"),
+    "fixed N no depth reaches": (_set("studies.depth.n_params", 1000), "studies.depth.n_params = 1000 is out of "
+                                 "reach of cell L8_d16: the nearest shape it can build has N = 24,576 (25x"),
+    "fixed N no head width reaches": (_set("studies.shape.n_params", 500),
+                                      "studies.shape.n_params = 500 is out of reach of cell"),
+    "reddit without dumps": (lambda c: c["corpus"].update(source="reddit"), "corpus.reddit.dumps lists no"),
+    "reddit dump missing": (lambda c: c["corpus"].update(source="reddit", reddit={"dumps": ["dumps/RS_2019-01.zst"]}),
+                            "corpus.reddit.dumps: 'dumps/RS_2019-01.zst' matches no file"),
+    "urls without a file": (lambda c: c["corpus"].update(source="urls"), "corpus.urls.file is required"),
+    "urls file missing": (lambda c: c["corpus"].update(source="urls", urls={"file": "my_urls.txt"}),
+                          "corpus.urls.file: 'my_urls.txt' does not exist"),
 }
 
 
@@ -69,3 +88,38 @@ def test_dataset_larger_than_the_shard_is_refused_once_the_shard_exists(tmp_path
     proc = dry_run(tmp_path, config)
     assert proc.returncode != 0
     assert "studies.size: cell L1_d8 asks for dataset_tokens=50000" in proc.stdout + proc.stderr
+
+
+def _overlay(base: dict, over: dict) -> dict:
+    # as snakemake's --configfile loads a preset on top of config.yaml
+    merged = copy.deepcopy(base)
+    for key, value in over.items():
+        merged[key] = _overlay(merged[key], value) if isinstance(value, dict) and isinstance(merged.get(key), dict) else value
+    return merged
+
+
+# shipped configs; True for the presets, loaded on top of config.yaml
+SHIPPED = {"config.yaml": False, "tests/e2e/micro.yaml": False, "workflow/presets/gpu.yaml": True,
+           "workflow/presets/paper.yaml": True}
+
+
+@pytest.mark.parametrize("path", sorted(SHIPPED))
+def test_shipped_configs_pass_the_checks(path, tmp_path):
+    config = yaml.safe_load((REPO / path).read_text())
+    config = _overlay(DEFAULT, config) if SHIPPED[path] else config
+    for pattern in config["corpus"].get("reddit", {}).get("dumps", []):  # the paper's dumps, which users supply
+        (tmp_path / pattern.replace("*", "01")).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / pattern.replace("*", "01")).write_bytes(b"")
+    check_config(config, expand_studies(config), tmp_path)
+
+
+def test_corpus_files_that_exist_pass(tmp_path):
+    (tmp_path / "dumps").mkdir()
+    (tmp_path / "dumps" / "RS_2019-01.zst").write_bytes(b"")
+    (tmp_path / "urls.txt").write_text("https://example.org/\n")
+    config = copy.deepcopy(DEFAULT)
+    cells = expand_studies(config)
+    config["corpus"].update(source="reddit", reddit={"dumps": ["dumps/RS_*.zst"]})
+    check_config(config, cells, tmp_path)
+    config["corpus"].update(source="urls", urls={"file": "urls.txt"})
+    check_config(config, cells, tmp_path)

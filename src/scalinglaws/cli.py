@@ -15,6 +15,7 @@ STAGES = {
     "train": ("scalinglaws.train", "train one cell"),
     "evaluate": ("scalinglaws.evaluate", "evaluate a run on token shards"),
     "fit": ("scalinglaws.fit", "fit the scaling laws to run tables"),
+    "predict": ("scalinglaws.fit.predict", "predict from a fit: loss with intervals, compute-optimal N and D"),
     "figure": ("scalinglaws.figures", "draw one figure"),
     "scorecard": ("scalinglaws.scorecard", "check the paper's claims on the runs and fits"),
     "plan": ("scalinglaws.plan", "cells, FLOPs and GPU-hours of a configuration"),

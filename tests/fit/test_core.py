@@ -81,7 +81,7 @@ def test_edge_of_grid_warning():
 
 def test_ill_conditioning_warning():
     # two nearly identical model sizes cannot separate N_c from alpha_N
-    X = {"N": np.array([1e6, 1e6 * (1 + 1e-7), 1e6, 1e6 * (1 - 1e-7)])}
+    X = {"N": np.array([1e6, 1e6 * (1 + 1e-7), 1e6 * (1 + 2e-7), 1e6 * (1 - 1e-7)])}
     y = (8.8e13 / X["N"]) ** 0.076
     r = fit_law(laws.power_law("N"), X, y, settings=FitSettings(n_boot=0, holdout=0))
     assert any("ill-conditioned" in w for w in r.warnings)
@@ -96,9 +96,26 @@ def test_groups_resample_whole_runs_and_hold_out_whole_runs():
     assert r.provenance["groups"] == list("abcd")
 
 
+def test_resampling_few_runs_widens_the_draws_as_t_with_runs_minus_one_degrees():
+    # 4 runs: sqrt(4/3) t_3 / z = 1.155 * 3.182 / 1.960
+    rng = np.random.default_rng(0)
+    N = np.repeat(np.logspace(5, 8, 4), 3)
+    y = (8.8e13 / N) ** 0.076 * np.exp(rng.normal(0, 0.01, 12))
+    groups = np.repeat(list("abcd"), 3)
+    law, s = laws.power_law("N"), FitSettings(n_boot=300, holdout=0)
+    r = fit_law(law, {"N": N}, y, groups=groups, settings=s)
+    assert r.diagnostics["bootstrap_widening"] == pytest.approx(1.875, abs=1e-3)
+    with core.one_blas_thread():
+        raw = core._bootstrap(law, law.to_theta(r.params), {"N": N}, np.log(y), groups, s, core._theta_bounds(law))
+    assert np.std(r.samples["alpha_N"]) == pytest.approx(1.875 * np.std(raw[:, 1]), rel=1e-3)
+    assert "bootstrap_widening" not in fit_law(law, {"N": N}, y, settings=s).diagnostics  # points, not runs
+    with pytest.raises(ValueError, match="every point comes from one group"):
+        fit_law(law, {"N": N}, y, groups=np.full(12, "a"), settings=s)
+
+
 def test_too_few_points_raises():
     with pytest.raises(ValueError, match="usable points"):
-        fit_law(laws.power_law("N"), {"N": [1e6, np.nan]}, [3.0, 2.0])
+        fit_law(laws.power_law("N"), {"N": [1e6, 1e7]}, [3.0, np.nan])
 
 
 def test_save_fit_round_trips_json(tmp_path):

@@ -100,13 +100,13 @@ def test_cli_on_size_study_only(tmp_path):
     assert summary["B_crit_adopted"]["source"] == "paper Table 5"  # no batch study, no noise scale
 
 
-def test_cli_one_law_as_the_workflow_calls_it(tmp_path):
-    # workflow/rules/fit.smk: python -m scalinglaws.fit L_N --runs {input} --n-boot N --out {output}
+def test_cli_one_law_on_the_workflow_runs_table(tmp_path):
+    # python -m scalinglaws.fit L_N --runs {runs table} --n-boot N --out {output}
     synthetic.converged_runs(0).to_parquet(tmp_path / "runs.parquet")
     main(["L_N", "--runs", str(tmp_path / "runs.parquet"), "--n-boot", "20", "--out", str(tmp_path / "L_N.json")])
     fit = json.loads((tmp_path / "L_N.json").read_text())
     assert fit["law"] == "L(N)" and abs(fit["params"]["alpha_N"] - 0.076) < 0.005
-    with pytest.raises(ValueError, match="L_ND needs data runs"):
+    with pytest.raises(SystemExit, match="L_ND needs data runs"):
         main(["L_ND", "--runs", str(tmp_path / "runs.parquet"), "--out", str(tmp_path / "L_ND.json")])
 
 

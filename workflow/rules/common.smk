@@ -6,6 +6,7 @@ import os
 import shlex
 import sys
 
+from scalinglaws.config_checks import check_config
 from scalinglaws.corpus.acquire.options import AcquireOptions
 from scalinglaws.fit.suite import fit_paths, laws_for, table_paths
 from scalinglaws.studies import expand_studies, fit_kinds, study_kinds
@@ -21,6 +22,7 @@ try:
     if config["corpus"]["source"] in ("debian-docs", "reddit", "urls"):
         AcquireOptions.from_dict(config["corpus"])  # what the schema cannot check (CIDRs) fails the dry run
     CELLS = expand_studies(config)
+    check_config(config, CELLS)  # what the schema cannot see: budgets, heads, fixed N, corpus files
     # once the training shard exists, a cell asking for more tokens than it holds is a config error
     if os.path.exists("results/data/tokens/train.json"):
         with open("results/data/tokens/train.json") as sidecar:

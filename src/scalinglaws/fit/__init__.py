@@ -35,6 +35,13 @@ train_loss, lr`` (plus optional ``noise_scale`` for the gradient noise scale B_s
 Every fit takes column names, so the same law runs in the paper's basis (``N``, ``flops_6N``)
 or in total parameters (``N_total``, ``flops_6N_total``). Compute is in PF-days (``paper.PF_DAY``).
 
+Every fit checks its points first (``core.check_points``) and refuses, with a ``FitInputError``
+naming the column, the run ids and the rule: text in a numeric column; an input that is NaN,
+<= 0 or infinite (D = inf, unlimited data, is allowed in L(N, D) and Chinchilla); a loss that is
+infinite or <= 0; a run id given twice or a point repeated (a table passed twice), which would
+narrow the intervals. A NaN loss (a run with no measurement) is dropped and named in the fit's
+``warnings``; ``n_points`` counts the points used.
+
 Modules
 -------
 ``core``       Law, Param, FitSettings, FitResult, fit_law (the driver), save_fit
@@ -49,6 +56,11 @@ Modules
 ``suite``      every law by name (FITS) on a runs + curves pair, both bases, the adopted B_crit,
                the files the workflow's figures read; the CLI
                ``python -m scalinglaws.fit {suite,L_N,L_ND,...} --runs R [--curves C] --out P``
+``direct``     any law on any table whose columns the caller names; the CLI
+               ``scalinglaws fit L_ND --runs any.csv --columns N=params,D=tokens,L=loss``
+``predict``    a fit's prediction at new inputs with its prediction interval, the compute-optimal
+               N and D of an (N, D) law, the largest cells predicted from the others; the CLI
+               ``scalinglaws predict --fit L_ND.json --N 1e9 --D 2e10 --compute 1e21``
 ``synthetic``  noisy runs generated from the paper's constants (tests, benchmark)
 
 Example::
@@ -62,7 +74,7 @@ Example::
 from scalinglaws.fit.batch import critical_batch_table, fit_B_crit, fit_B_crit_noise, fit_hyperbola
 from scalinglaws.fit.compute import adjusted_curves, envelope, fit_L_C, fit_L_NS, fit_trend
 from scalinglaws.fit.context import fit_L_T, fit_per_token
-from scalinglaws.fit.core import FitResult, FitSettings, Law, Param, fit_law, save_fit
+from scalinglaws.fit.core import FitInputError, FitResult, FitSettings, Law, Param, check_points, fit_law, save_fit
 from scalinglaws.fit.size_data import (
     compare_log_power,
     early_stop_table,
@@ -77,7 +89,7 @@ from scalinglaws.fit.suite import FITS, Study, fit_one, fit_suite, write_suite
 from scalinglaws.fit.tables import write_table
 
 __all__ = [
-    "FitResult", "FitSettings", "Law", "Param", "fit_law", "save_fit", "fit_table",
+    "FitInputError", "FitResult", "FitSettings", "Law", "Param", "check_points", "fit_law", "save_fit", "fit_table",
     "fit_L_N", "fit_L_D", "fit_L_ND", "fit_chinchilla", "fit_overfitting", "compare_log_power", "early_stop_table",
     "adjusted_curves", "envelope", "fit_L_C", "fit_L_NS", "fit_trend",
     "critical_batch_table", "fit_B_crit", "fit_B_crit_noise", "fit_hyperbola",

@@ -71,8 +71,9 @@ def envelope(adjusted: pd.DataFrame, x="C", loss="test_loss", n_grid=40, drop_sm
 def fit_L_C(adjusted, x="C", loss="test_loss", *, n_grid=40, settings=None) -> FitResult:
     """L(C) = (C_c/C)^alpha_C on the envelope (``x="C"``), or L(C_min) with ``x="C_min"``."""
     env = envelope(adjusted, x, loss, n_grid)
-    fit = fit_table(laws.power_law("C", scales=(1e-2, 1e2, 1e6, 1e10, 1e14)), env, {"C": x}, "L", settings=settings,
-                    description=f"L({x}) on the lower envelope of {env['run_id'].nunique()} runs' curves")
+    fit = fit_table(laws.power_law("C", scales=laws.PF_DAY_SCALES), env, {"C": x}, "L", settings=settings,
+                    description=f"L({x}) on the lower envelope of {env['run_id'].nunique()} runs' curves",
+                    one_row_per_run=False)
     fit.provenance["envelope"] = env.to_dict(orient="list")
     return fit
 
@@ -85,7 +86,7 @@ def fit_trend(env: pd.DataFrame, y: str, x="C_min", *, settings=None) -> FitResu
     symbol = {"N": "N", "N_total": "N", "S_min": "S", "B_crit": "B", "tokens": "D"}[y]
     xs = "C_min" if x.startswith("C_min") else "C"
     return fit_table(laws.trend_law(xs, symbol), env, {xs: x}, y, settings=settings,
-                     description=f"{y} of the compute-efficient frontier against {x}")
+                     description=f"{y} of the compute-efficient frontier against {x}", one_row_per_run=False)
 
 
 def fit_L_NS(adjusted, x="N", loss="test_loss", *, points_per_run=40, settings=None) -> FitResult:

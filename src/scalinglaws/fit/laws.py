@@ -6,12 +6,15 @@ span the paper's values by a wide margin, so an optimum on the grid's edge means
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from scalinglaws.fit.core import Law, Param
 
 _EXP = (0.02, 0.05, 0.1, 0.2, 0.5)  # start grid for small exponents
 _SCALE = (1e-30, 1e60)  # bounds for scale constants: flat data would otherwise overflow them
+PF_DAY_SCALES = (1e-2, 1e2, 1e6, 1e10, 1e14)  # start grid of C_c with compute in PF-days
 
 
 def _power(x):
@@ -68,6 +71,7 @@ L_ND = Law(
     ),
     extrapolate="N",
     formula="L = [(N_c/N)^(alpha_N/alpha_D) + D_c/D]^alpha_D",
+    unlimited=("D",),
 )
 
 
@@ -108,6 +112,7 @@ CHINCHILLA = Law(
     ),
     extrapolate="N",
     formula="L = E + A/N^alpha + B/D^beta",
+    unlimited=("D",),
 )
 
 
@@ -191,3 +196,18 @@ OVERFIT = Law(
     extrapolate="x",
     formula="1 + dL = (1 + x/x_c)^alpha_D, x = N^(alpha_N/alpha_D)/D",
 )
+
+
+FIXED = {law.name: law for law in (L_ND, L_NS, CHINCHILLA, B_CRIT, BATCH_HYPERBOLA, PER_TOKEN, LOG_N, OVERFIT)}
+
+
+def law_named(name: str) -> Law:
+    """The law a saved fit names (``FitResult.law``): one of ``FIXED``, ``L(X)`` (the power law in
+    X) or ``Y(X)`` (the trend Y = Y_e X^p_Y)."""
+    if name in FIXED:
+        return FIXED[name]
+    match = re.fullmatch(r"(\w+)\((\w+)\)", name)
+    if match is None:
+        raise ValueError(f"unknown law {name!r}: not one of {sorted(FIXED)}, L(X) or Y(X)")
+    y, x = match.groups()
+    return power_law(x) if y == "L" else trend_law(x, y)

@@ -10,7 +10,17 @@ import numpy as np
 import pandas as pd
 
 from scalinglaws.fit import analytic, laws
-from scalinglaws.fit.core import FitResult, FitSettings, Law, fit_law
+from scalinglaws.fit.core import FitInputError, FitResult, FitSettings, Law, fit_law
+
+
+def _column(df: pd.DataFrame, name: str) -> np.ndarray:
+    """One column as floats; text stays as objects so that ``check_points`` names its rows."""
+    if name not in df:
+        raise FitInputError(f"the table has no column {name!r}; its columns are {list(df.columns)}")
+    try:
+        return df[name].to_numpy(dtype=float, na_value=np.nan)
+    except (TypeError, ValueError):
+        return df[name].astype(object).where(df[name].notna(), np.nan).to_numpy()
 
 
 def fit_table(
@@ -23,18 +33,38 @@ def fit_table(
     groups: str | None = None,
     description: str = "",
     grid=None,
+    id_column: str = "run_id",
+    one_row_per_run: bool = True,
 ) -> FitResult:
-    """Fit ``law`` to a DataFrame: ``columns`` maps each law input to a column, ``y`` the target."""
-    X = {k: df[c].to_numpy(dtype=float) for k, c in columns.items()}
+    """Fit ``law`` to a DataFrame: ``columns`` maps each law input to a column, ``y`` the target.
+
+    ``id_column`` (if the table has it) names the rows in errors. Unless ``groups`` is given or
+    ``one_row_per_run`` is False (rows that are points along runs, e.g. an envelope), each row is
+    one run and an id given twice is refused: the bootstrap would count that run twice.
+    """
+    ids = df[id_column].to_numpy() if id_column in df else None
+    if ids is not None and groups is None and one_row_per_run:
+        repeated = df[id_column].duplicated(keep=False).to_numpy()
+        if repeated.any():
+            raise FitInputError(f"{law.name}: each run must appear once, but {id_column} "
+                                f"{sorted(set(map(str, ids[repeated])))[:8]} appear(s) in {int(repeated.sum())} rows "
+                                f"(a table given twice?); the bootstrap would count them twice and narrow the intervals")
+    X = {k: _column(df, c) for k, c in columns.items()}
     prov = {
         "description": description,
         "columns": {**columns, "y": y},
-        "run_ids": sorted(map(str, df["run_id"].unique())) if "run_id" in df else [],
+        "run_ids": sorted(map(str, df[id_column].unique())) if ids is not None else [],
     }
     return fit_law(
-        law, X, df[y].to_numpy(dtype=float), settings=settings, grid=grid, provenance=prov,
-        groups=None if groups is None else df[groups].to_numpy(),
+        law, X, _column(df, y), settings=settings, grid=grid, provenance=prov, ids=ids, columns={**columns, "y": y},
+        groups=None if groups is None else _groups(df, groups),
     )
+
+
+def _groups(df: pd.DataFrame, name: str) -> np.ndarray:
+    if name not in df:
+        raise FitInputError(f"the table has no column {name!r} to group points by; its columns are {list(df.columns)}")
+    return df[name].to_numpy()
 
 
 def _exclude_shallow(runs: pd.DataFrame, min_layers: int) -> pd.DataFrame:
@@ -58,8 +88,8 @@ def fit_L_D(runs, d="dataset_tokens", loss="test_loss_best", *, settings=None) -
 
 def fit_L_ND(runs, x="N", d="dataset_tokens", loss="test_loss_best", *, settings=None) -> FitResult:
     """L(N, D) (Eq 1.5, Table 2) on the early-stopped (N, D) grid; NaN D means unlimited data."""
-    df = runs.assign(_D=runs[d].fillna(np.inf))
-    return fit_table(laws.L_ND, df, {"N": x, "D": "_D"}, loss, settings=settings,
+    df = runs.assign(**{d: runs[d].fillna(np.inf)})
+    return fit_table(laws.L_ND, df, {"N": x, "D": d}, loss, settings=settings,
                      description="L(N,D) on early-stopped runs; D = inf where dataset_tokens is NaN")
 
 

@@ -11,6 +11,9 @@ scale fit (the paper's Fig 10: B_crit ~ B_noise), else the paper's Table 5. Usag
 
     python -m scalinglaws.fit suite --runs runs.parquet --curves curves.parquet --out results/fits
     python -m scalinglaws.fit L_N --runs runs.parquet --out results/fits/L_N.json [--basis total]
+    scalinglaws fit L_ND --runs any.csv --columns N=params,D=tokens,L=loss [--out L_ND.json]
+
+The last form fits one law to any CSV or parquet table whose columns it is told (``direct``).
 
 The suite writes (``write_suite``)::
 
@@ -27,13 +30,14 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from scalinglaws.fit import analytic, batch, compute, context, paper, size_data, tables
+from scalinglaws.fit import analytic, batch, compute, context, direct, paper, size_data, tables
 from scalinglaws.fit.core import FitResult, FitSettings, save_fit
 from scalinglaws.io import read_json, write_json
 
@@ -374,13 +378,19 @@ def write_suite(suite: dict, out: str | Path, tables_out: str | Path | None = No
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(prog="python -m scalinglaws.fit", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("what", choices=["suite", *FITS], help="'suite' for every law, else one law")
-    p.add_argument("--runs", required=True, help="runs table (parquet)")
-    p.add_argument("--curves", help="curves table (parquet); needed by the curve and batch laws")
+    p.add_argument("what", choices=["suite", *dict.fromkeys([*FITS, *direct.LAWS])],
+                   help="'suite' for every law, else one law")
+    p.add_argument("--runs", required=True, help="runs table (parquet or CSV)")
+    p.add_argument("--columns", help="one law on any table: SYMBOL=COLUMN for each input of the law and what it "
+                                     "predicts, e.g. N=params,D=tokens,L=loss (see scalinglaws.fit.direct.LAWS)")
+    p.add_argument("--groups", help="with --columns: the column naming each row's run, when rows are points "
+                                    "along runs (the bootstrap then resamples whole runs)")
+    p.add_argument("--id", default="run_id", help="with --columns: the column that names rows in errors")
+    p.add_argument("--curves", help="curves table (parquet or CSV); needed by the curve and batch laws")
     p.add_argument("--positions", help="suite: per-position losses (parquet) for the per-token fits of Fig 20")
     p.add_argument("--laws", nargs="*", help="suite: the laws to fit, each written even when it cannot be "
                                              "fitted (default: every law the runs support)")
-    p.add_argument("--out", required=True, help="a JSON file for one law; a directory for the suite")
+    p.add_argument("--out", help="a JSON file for one law (default <law>.json); a directory for the suite")
     p.add_argument("--tables", help="suite: directory of Tables 2-6 (default: <out>/tables)")
     p.add_argument("--no-table1", action="store_true", help="suite: leave Table 1 to the workflow's own rule")
     p.add_argument("--basis", choices=list(BASES), default="non_embedding", help="one law: parameter basis")
@@ -391,9 +401,11 @@ def main(argv=None) -> None:
     p.add_argument("--seed", type=int, default=0)
     a = p.parse_args(argv)
     settings = FitSettings(n_boot=a.n_boot, huber_delta=a.huber_delta, seed=a.seed)
-    runs = pd.read_parquet(a.runs)
-    curves = pd.read_parquet(a.curves) if a.curves else None
+    runs = direct.read_table(a.runs)
     if a.what == "suite":
+        if a.out is None:
+            p.error("the suite needs --out DIRECTORY")
+        curves = direct.read_table(a.curves) if a.curves else None
         positions = pd.read_parquet(a.positions) if a.positions else None
         suite = fit_suite(runs, curves, positions=positions, laws=a.laws, settings=settings)
         write_suite(suite, a.out, a.tables, read_json(a.models) if a.models else None, table1=not a.no_table1)
@@ -402,15 +414,36 @@ def main(argv=None) -> None:
         for note in suite["notes"]:
             print("note:", note)
         return
+    out = a.out or f"{a.what}.json"
+    try:
+        if a.columns:
+            fit = direct.fit_columns(a.what, runs, direct.parse_columns(a.columns), groups=a.groups, id_column=a.id,
+                                     settings=settings)
+        else:
+            fit = _fit_workflow_table(a, runs, settings)
+    except ValueError as err:  # bad input or a missing study: the message says what, a traceback would not
+        sys.exit(f"{p.prog} {a.what}: error: {err}")
+    save_fit(fit, out)
+    print(direct.describe(fit, a.runs))
+    print(f"-> {out}")
+
+
+def _fit_workflow_table(a, runs: pd.DataFrame, settings: FitSettings) -> FitResult:
+    """One law of ``FITS`` on the workflow's runs table (columns in ``scalinglaws.fit``'s docstring)."""
+    hint = f"for a table of your own, name its columns: --columns {','.join(f'{s}=...' for s in direct.symbols(a.what))}"
+    if a.what not in FITS:
+        raise ValueError(f"{a.what} is fitted only on named columns; {hint}")
+    if "study" not in runs:
+        raise ValueError(f"{a.runs} has no 'study' column, so it is not the workflow's runs table; {hint}")
     bcrit = None
     if a.bcrit:
         params = read_json(a.bcrit)["params"]
         bcrit = {k: params[k] for k in ("B_star", "alpha_B")}
-    fit = fit_one(a.what, Study(runs, curves, settings=settings, bcrit=bcrit), a.basis)
-    save_fit(fit, a.out)
-    print(f"{a.what}: {fit.params} -> {a.out}")
-    for w in fit.warnings:
-        print("warning:", w)
+    curves = direct.read_table(a.curves) if a.curves else None
+    try:
+        return fit_one(a.what, Study(runs, curves, settings=settings, bcrit=bcrit), a.basis)
+    except KeyError as missing:
+        raise ValueError(f"{a.what}: the runs table has no column {missing}; {hint}") from None
 
 
 if __name__ == "__main__":
