@@ -1,6 +1,5 @@
 # Shared helpers: the cells of every study, the evaluation sets, wildcard constraints.
 import glob
-import math
 import json
 import os
 import shlex
@@ -53,6 +52,8 @@ def corpus_load_args(wildcards=None):
 
 # Training jobs: one per pack of small cells, big cells alone (scalinglaws.train.packing)
 PACKS = plan_packs(CELLS, int(config["tokenizer"]["vocab_size"]), config["packing"]["cells"], config["packing"]["flops"])
+# Snakemake starts jobs of higher priority first: rank the packs by their planned work
+PACK_PRIORITY = {pack.name: rank for rank, pack in enumerate(sorted(PACKS, key=lambda p: p.flops))}
 OOD_SHARDS = {name: f"results/data/tokens/ood/{name}.bin" for name in OOD_SETS}
 # sets evaluated after training by the evaluate rule, without retraining (evaluate.extra_sets)
 EXTRA_SETS = config["evaluate"].get("extra_sets", [])

@@ -26,7 +26,7 @@ for pack in PACKS:
             f"logs/train/{pack.name}.log",
         threads: config["train"]["threads"]
         # the biggest packs start first, so the last jobs to finish are short ones
-        priority: int(math.log10(1 + pack.flops))
+        priority: PACK_PRIORITY[pack.name]
         conda:
             CONDA_ENV
         shell:
