@@ -20,11 +20,14 @@ import yaml
 
 from figure_data import FIGURES, build
 
+from scalinglaws.evaluate.collect import wall_time_table
+
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FIT_TABLES = ["table2_fit_L_N_D", "table3_fit_L_N_S", "table4_trend_equations", "table5_trend_parameters",
               "table6_compute_efficient"]
-TARGETS = [f"results/figures/{name}.png" for name in FIGURES] + [f"results/tables/{t}.csv" for t in FIT_TABLES]
+TARGETS = ([f"results/figures/{name}.png" for name in FIGURES] + [f"results/tables/{t}.csv" for t in FIT_TABLES]
+           + ["results/scorecard.csv"])
 CHECK = """<pre id="decoded"></pre><script>
 window.addEventListener("load", () => {
   const imgs = Object.entries(results).filter(([, e]) => e.mime_type.startsWith("image/")).map(([path, e]) => {
@@ -56,15 +59,17 @@ def report(tmp_path_factory) -> Path:
     config["fit"]["bootstrap"] = 8
     (work / "config.yaml").write_text(yaml.safe_dump(config))
     (work / "results/tables").mkdir(parents=True)
-    for name, table in build().items():
+    tables = build()
+    for name, table in tables.items():
         table.to_parquet(work / f"results/tables/{name}.parquet", index=False)
+    wall_time_table(tables["runs"]).to_csv(work / "results/tables/wall_time.csv", index=False)  # collect writes it too
     # the corpus stage's cleaning report sits upstream of the run tables and is marked for the report
     (work / "results/corpus/clean").mkdir(parents=True)
     (work / "results/corpus/clean/main.filters.csv").write_text("filter,documents,bytes\n")
     for cell in config["studies"]["size"].get("track", []):  # the tracked run: its tracking.parquet is optional
         (work / f"results/runs/size/{cell}").mkdir(parents=True)
         (work / f"results/runs/size/{cell}/summary.json").write_text("{}")
-    snakemake(work, "--cores", "2", "--allowed-rules", "fit_suite", *FIGURES, "--", *TARGETS)
+    snakemake(work, "--cores", "2", "--allowed-rules", "fit_suite", "scorecard", *FIGURES, "--", *TARGETS)
     snakemake(work, "--report", "report.html", "--", *TARGETS)
     return work / "report.html"
 
@@ -76,6 +81,7 @@ def test_report_lists_every_figure_and_table(report):
     for name in FIT_TABLES:
         assert f"results/tables/{name}.csv" in html
     assert "Figure 15: contradiction" in html and "Table 2: fits to L(N, D)" in html  # captions rendered
+    assert "results/scorecard.csv" in html and "results/tables/wall_time.csv" in html
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="needs headless Chromium: apt-get install -y chromium")
