@@ -96,11 +96,17 @@ def train_pack(cells: list[Cell], out_dirs: list[str | Path], train_tokens: np.n
                     pending.append(index)
             if not pending:
                 continue
-            runs = [new_run(i, len(pending) if len(pending) > 1 else 1) for i in pending]
-            if len(runs) > 1:
-                Stack(runs).train(received)
-            else:
-                runs[0].train(received)
+            runs = [new_run(i, len(pending)) for i in pending]
+            # a stack killed while it wrote its resume points has cells at two steps: each part resumes
+            # on its own (stacked again when it is more than one cell)
+            parts: dict[int, list[CellRun]] = {}
+            for run in runs:
+                parts.setdefault(run.state.step, []).append(run)
+            for part in parts.values():
+                if len(part) > 1:
+                    Stack(part).train(received)
+                else:
+                    part[0].train(received)
             for index, run in zip(pending, runs):
                 summaries.append(run.finish())
                 if len(cells) > 1:
