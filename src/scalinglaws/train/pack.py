@@ -75,14 +75,14 @@ def train_pack(cells: list[Cell], out_dirs: list[str | Path], train_tokens: np.n
     groups = stacks(cells) if engine == "stacked" else [[i] for i in range(len(cells))]
     summaries = []
 
-    def new_run(index: int, stack: int) -> CellRun:
+    def new_run(index: int) -> CellRun:
         cell = cells[index]
         return CellRun(cell, train_tokens, test_tokens, vocab_size, out_dirs[index], device=device, progress=progress,
                        checkpoint_seconds=checkpoint_seconds,
                        tracked_sets={k: s.tokens for k, s in eval_sets.items()} if cell.track else None,
                        final_sets=eval_sets, final_windows=final_windows, test_bytes_per_token=test_bytes_per_token,
                        startup_seconds=startup_seconds / len(cells),
-                       pack={"name": name, "cells": len(cells), "index": index, "stacked": stack})
+                       pack={"name": name, "cells": len(cells), "index": index, "stacked": 1})
 
     with preemption_signals() as received:
         for group in groups:
@@ -96,13 +96,15 @@ def train_pack(cells: list[Cell], out_dirs: list[str | Path], train_tokens: np.n
                     pending.append(index)
             if not pending:
                 continue
-            runs = [new_run(i, len(pending)) for i in pending]
+            runs = [new_run(i) for i in pending]
             # a stack killed while it wrote its resume points has cells at two steps: each part resumes
             # on its own (stacked again when it is more than one cell)
             parts: dict[int, list[CellRun]] = {}
             for run in runs:
                 parts.setdefault(run.state.step, []).append(run)
             for part in parts.values():
+                for run in part:
+                    run.pack["stacked"] = len(part)
                 if len(part) > 1:
                     Stack(part).train(received)
                 else:
