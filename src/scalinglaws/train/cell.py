@@ -29,7 +29,7 @@ class Cell:
     n_ctx: int
     batch_size: int  # sequences per step
     tokens: float  # token budget; steps = ceil(tokens / (batch_size n_ctx)) unless ``steps`` is set
-    lr: float | str = 5e-3  # a number, or "paper" for the rule of Eq. D.1
+    lr: float | str = 5e-3  # a number, "paper" for the rule of Eq. D.1, or "tuned" for the rule fitted to an lr_scan study
     arch: str = "transformer"
     d_ff: int | None = None
     d_attn: int | None = None
@@ -48,11 +48,13 @@ class Cell:
     seed: int = 0
     dataset_tokens: int | None = None  # train on this prefix of the shuffled stream (None: all of it)
     dataset_fraction: float | None = None  # or on this fraction of it (the paper's D = full / 2^k)
-    patience: int | None = None  # early stopping after this many evaluations without improvement
+    patience: int | None = None  # early stopping after this many evaluations worse than the best by stop_margin
+    stop_margin: float = 0.0  # relative: an evaluation counts against patience when above best * (1 + stop_margin)
     eval_per_octave: int = 4  # test-loss evaluations per doubling of the step (schedule.eval_steps)
     eval_points: int = 8  # plus this many evenly spaced over the run
     eval_every: int | None = None  # plus every this many steps (a finer grid for early stopping)
     eval_windows: int = 128  # fixed test windows of n_ctx tokens behind each evaluation during training
+    final_test_windows: int | None = None  # test windows of the final evaluation (None: the job's --final-windows)
     noise_scale_every: int | None = None  # measure the gradient noise scale every this many steps
     track: bool = False  # log per-position and out-of-distribution losses at every evaluation
     threads: int = 2
@@ -103,6 +105,9 @@ class Cell:
         return max(1, round(self.warmup_fraction * total_steps))
 
     def resolved_lr(self, n_nonembedding: float) -> float:
+        if self.lr == "tuned":
+            raise ValueError(f"cell {self.cell_id}: lr 'tuned' is resolved from a fitted LR rule before training "
+                             "(python -m scalinglaws.train --lr-rule)")
         return paper_lr_rule(n_nonembedding) if self.lr == "paper" else float(self.lr)
 
     def wants_compile(self, device: torch.device, n_params: float) -> bool:

@@ -11,16 +11,39 @@ cell is evaluated on the test shard and on every ``--eval-shard`` (per position,
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
 from pathlib import Path
 
-from scalinglaws.io import name_equals_value
+import torch
+
+from scalinglaws.io import name_equals_value, read_json
 from scalinglaws.tokenize.shards import open_shard
-from scalinglaws.train.cell import Cell
+from scalinglaws.train.cell import Cell, build_model, model_accounting
 from scalinglaws.train.loop import CHECKPOINT_SECONDS, FINAL_WINDOWS, EvalSet, Preempted
 from scalinglaws.train.pack import ENGINES, process_age_seconds, train_pack
+from scalinglaws.train.schedule import tuned_lr
+
+
+def resolve_tuned_lr(cells: list[Cell], rule_path: str | None) -> list[Cell]:
+    """Cells with lr "tuned" get the fitted rule's LR at their non-embedding N (the rule file named in
+    their ``extra``), so the resume fingerprint and the summary hold the LR they train with."""
+    if not any(c.lr == "tuned" for c in cells):
+        return cells
+    if rule_path is None:
+        raise SystemExit("cells with lr 'tuned' need --lr-rule (the fitted rule of an lr_scan study): "
+                         + ", ".join(c.cell_id for c in cells if c.lr == "tuned"))
+    rule = read_json(rule_path)
+    resolved = []
+    for cell in cells:
+        if cell.lr == "tuned":
+            with torch.device("meta"):
+                N = model_accounting(build_model(cell, vocab_size=2))["N"]
+            cell = dataclasses.replace(cell, lr=tuned_lr(rule, N), extra={**cell.extra, "lr_rule": str(rule_path)})
+        resolved.append(cell)
+    return resolved
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -38,6 +61,7 @@ def main(argv: list[str] | None = None) -> None:
                         help="another set of the final evaluation (tracked cells follow it during training)")
     parser.add_argument("--final-windows", type=int, default=FINAL_WINDOWS,
                         help="windows of n_ctx tokens per set in the final evaluation")
+    parser.add_argument("--lr-rule", help="the fitted LR rule (scalinglaws.fit.lr_rule) for cells with lr 'tuned'")
     parser.add_argument("--device", default="auto", help="auto (cuda if available), cpu, cuda, cuda:1 ...")
     parser.add_argument("--engine", choices=ENGINES, default="auto",
                         help="a pack's cells one after another (sequential), those of one shape as one batched model "
@@ -55,6 +79,7 @@ def main(argv: list[str] | None = None) -> None:
             parser.error("--cells-json needs --runs-dir")
         cells = [Cell.from_dict(c) for c in json.loads(args.cells_json)]
         out_dirs = [Path(args.runs_dir) / c.study / c.cell_id for c in cells]
+    cells = resolve_tuned_lr(cells, args.lr_rule)
     if len(cells) == 1 and cells[0].processes > 1 and "WORLD_SIZE" not in os.environ:
         # data parallel: start again under torchrun, one process per GPU (or per CPU share with gloo)
         os.execv(sys.executable, [sys.executable, "-m", "torch.distributed.run", "--standalone",

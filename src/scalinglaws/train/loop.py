@@ -239,13 +239,16 @@ class CellRun:
             self._track_best(test.mean, weights)
 
     def _track_best(self, test_loss: float, weights) -> None:
-        """Keep the best test loss (and its weights when early stopping); stop after ``patience`` bad evals."""
+        """Keep the best test loss (and its weights when early stopping); stop after ``patience``
+        evaluations above the best by more than ``stop_margin``."""
         state, cell = self.state, self.cell
         if test_loss < state.best_loss:
             state.best_loss, state.best_step, state.bad_evals = test_loss, state.step, 0
             if cell.patience:
                 state.best_weights = weights()
             return
+        if test_loss <= state.best_loss * (1 + cell.stop_margin):
+            return  # within the margin of the best: a plateau, or evaluation noise, not overfitting
         state.bad_evals += 1
         if cell.patience and state.bad_evals >= cell.patience:
             state.status = "early_stopped"
@@ -295,7 +298,10 @@ class CellRun:
         if cell.patience and state.best_weights is not None:
             self.model.load_state_dict(state.best_weights)
         with state.timed("final_evaluation"):
-            estimates = {name: WindowSet(s.tokens, cell.n_ctx, self.final_windows).estimate(self.model, self.hw, self.eval_batch)
+            windows = {name: self.final_windows for name in self.final_sets}
+            if cell.final_test_windows:
+                windows["test"] = cell.final_test_windows
+            estimates = {name: WindowSet(s.tokens, cell.n_ctx, windows[name]).estimate(self.model, self.hw, self.eval_batch)
                          for name, s in self.final_sets.items()}
         if not self.ranks.main:
             return self._summary(estimates["test"])

@@ -18,6 +18,14 @@ def paper_lr_rule(n_nonembedding: float) -> float:
     return lr
 
 
+def tuned_lr(rule: dict, n_nonembedding: float) -> float:
+    """The peak LR of an LR rule fitted to a scan (``scalinglaws.fit.lr_rule``) at non-embedding N,
+    clamped to the scanned LR range."""
+    lo, hi = rule["lr_range"]
+    lr = rule["params"]["lr_ref"] * (n_nonembedding / rule["N_ref"]) ** -rule["params"]["p"]
+    return float(min(max(lr, lo), hi))
+
+
 def lr_at(step: int, *, peak: float, total_steps: int, warmup_steps: int, schedule: str = "cosine", floor: float = 0.0) -> float:
     """Learning rate used for optimiser step ``step`` (0-based) of ``total_steps``.
 
