@@ -3,12 +3,15 @@
 # flow (in order) and names the targets. All logic lives in the `scalinglaws` package under src/.
 from snakemake.utils import min_version, validate
 
+from scalinglaws.studies import drop_removed_studies
+
 min_version("9.0")
 
 
 configfile: "config.yaml"
 
 
+drop_removed_studies(config)  # a preset removes a default study by setting it to null
 validate(config, "workflow/schemas/config.schema.yaml")
 
 

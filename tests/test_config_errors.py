@@ -56,6 +56,9 @@ CASES = {
     "reddit dump missing": (lambda c: c["corpus"].update(source="reddit", reddit={"dumps": ["dumps/RS_2019-01.zst"]}),
                             "corpus.reddit.dumps: 'dumps/RS_2019-01.zst' matches no file"),
     "urls without a file": (lambda c: c["corpus"].update(source="urls"), "corpus.urls.file is required"),
+    "tuned LR without a scan": (lambda c: c["studies"].pop("lr_scan"), "lr 'tuned' ("),
+    "two LR scans": (lambda c: c["studies"].update(scan2=dict(c["studies"]["lr_scan"], kind="lr_scan")),
+                     "the config has 2 lr_scan studies (lr_scan, scan2), it needs one"),
     "urls file missing": (lambda c: c["corpus"].update(source="urls", urls={"file": "my_urls.txt"}),
                           "corpus.urls.file: 'my_urls.txt' does not exist"),
 }

@@ -15,7 +15,8 @@ CONFIG = yaml.safe_load(open("config.yaml"))
 
 def test_default_config_expands_every_study():
     cells = expand_studies(CONFIG)
-    assert set(cells) == {"size", "data", "shape", "batch", "lstm", "recurrent", "context", "lr_schedule", "depth"}
+    assert set(cells) == {"lr_scan", "size", "baseline", "data", "shape", "batch", "lstm", "recurrent", "context",
+                          "lr_schedule", "depth"}
     sizes = [paper_nonembedding(Cell.from_dict(c).model_config(512)) for c in cells["size"].values()]
     assert len(sizes) >= 6 and max(sizes) / min(sizes) >= 100  # two decades of N
 
@@ -49,9 +50,38 @@ def test_changing_one_cell_changes_only_that_cell():
     (lambda c: c["studies"]["size"].update(track=["L9_d9"]), "studies.size.track"),
     (lambda c: c["studies"]["shape"]["head_widths"].update(head_dims=[24]), "studies.shape.head_widths"),
     (lambda c: c["studies"]["size"]["train"].update(learning_rate=1), "unknown setting"),
+    (lambda c: c["studies"]["depth"].update(seeds=[0, 0]), "studies.depth.seeds: a list of distinct integers"),
+    (lambda c: c["studies"]["lr_scan"].pop("lrs"), "studies.lr_scan: a lr_scan study needs the key 'lrs'"),
 ])
 def test_bad_study_names_its_key(edit, key):
     config = copy.deepcopy(CONFIG)
     edit(config)
     with pytest.raises(ValueError, match=key.replace(".", r"\.").replace("(", r"\(")):
         expand_studies(config)
+
+
+def test_lr_scan_trains_each_shape_at_every_listed_lr_and_the_rest_use_the_tuned_rule():
+    cells = expand_studies(CONFIG)
+    scan = cells["lr_scan"]
+    lrs = CONFIG["studies"]["lr_scan"]["lrs"]
+    assert len(scan) == len(CONFIG["studies"]["lr_scan"]["shapes"]) * len(lrs)
+    assert sorted({c["lr"] for c in scan.values()}) == sorted(lrs)
+    assert scan[f"L2_d16_lr{lrs[0]:g}"]["lr"] == lrs[0]
+    assert all(c["lr"] == "tuned" for study, by_id in cells.items() if study != "lr_scan"
+               for c in by_id.values() if study != "lr_schedule" or not c["cell_id"].startswith("cosine_low"))
+
+
+def test_seeds_repeat_every_cell_and_keep_the_first_id():
+    depth = expand_studies(CONFIG)["depth"]
+    seeds = CONFIG["studies"]["depth"]["seeds"]
+    assert len(depth) == len(CONFIG["studies"]["depth"]["depths"]) * len(seeds)
+    assert depth["L8_d16"]["seed"] == seeds[0] and depth[f"L8_d16_s{seeds[1]}"]["seed"] == seeds[1]
+    assert {k: v for k, v in depth["L8_d16"].items() if k not in ("seed", "cell_id")} == \
+        {k: v for k, v in depth[f"L8_d16_s{seeds[1]}"].items() if k not in ("seed", "cell_id")}
+
+
+def test_the_baseline_trains_the_size_shapes_at_the_comparison_budget():
+    cells = expand_studies(CONFIG)
+    baseline, lstm = cells["baseline"], cells["lstm"]
+    assert set(baseline) <= set(cells["size"])
+    assert {c["tokens"] for c in baseline.values()} == {c["tokens"] for c in lstm.values()}

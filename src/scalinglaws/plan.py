@@ -19,7 +19,7 @@ import pandas as pd
 import torch
 import yaml
 
-from scalinglaws.studies import expand_studies
+from scalinglaws.studies import drop_removed_studies, expand_studies
 from scalinglaws.train.cell import Cell, build_model, model_accounting
 from scalinglaws.train.hardware import PEAK_FLOPS
 
@@ -37,7 +37,7 @@ def load_config(paths: list[str]) -> dict:
     for path in paths:
         with open(path) as fh:
             merge(config, yaml.safe_load(fh) or {})
-    return config
+    return drop_removed_studies(config)
 
 
 def plan_cells(config: dict) -> pd.DataFrame:

@@ -15,6 +15,14 @@ Study kinds (the sweeps of the paper's section 6 catalogue):
   context     the size sweep at a short context, n_ctx = 8 in the paper (Fig 21)
   lr_schedule one model under several learning-rate schedules (Fig 22)
   depth       fixed N, depth varied, evaluated out of distribution (Fig 24)
+  baseline    standard-shape models like the size study's, at the comparison studies' budget and
+              settings: the Transformers that LSTMs, recurrent and short-context models are compared to
+  lr_scan     a few shapes, each at several peak LRs: the scan the tuned LR rule is fitted to
+
+A config file loaded on top of another removes one of its studies by setting it to null.
+
+Any study may list ``seeds``: each cell is then trained once per seed (ids ``<cell>_s<seed>`` after
+the first), and the figures and the scorecard measure the run-to-run spread from them.
 
 Any study may list cell ids under ``track``: those cells also log per-position and out-of-
 distribution losses at every evaluation during training (Fig 8 right, Fig 20 right).
@@ -106,6 +114,12 @@ def batch_study(config: dict, study: str, spec: dict) -> list[dict]:
             for n_layer, d_model in spec["shapes"] for batch in spec["batch_sizes"]]
 
 
+def lr_scan_study(config: dict, study: str, spec: dict) -> list[dict]:
+    """Each shape at every peak LR of ``lrs``: the scan the tuned LR rule is fitted to (fit.lr_rule)."""
+    return [_standard(config, study, spec, n_layer, d_model, f"L{n_layer}_d{d_model}_lr{lr:g}", lr=float(lr))
+            for n_layer, d_model in spec["shapes"] for lr in spec["lrs"]]
+
+
 def lstm_study(config: dict, study: str, spec: dict) -> list[dict]:
     return [_cell(config, study, spec, f"lstm{n_layer}_d{d_model}", arch="lstm", n_layer=n_layer, d_model=d_model,
                   n_head=1) for n_layer in spec["layers"] for d_model in spec["widths"]]
@@ -139,6 +153,7 @@ def depth_study(config: dict, study: str, spec: dict) -> list[dict]:
 
 STUDY_KINDS = {
     "size": size_study,
+    "baseline": size_study,
     "data": data_study,
     "shape": shape_study,
     "batch": batch_study,
@@ -147,7 +162,28 @@ STUDY_KINDS = {
     "context": context_study,
     "lr_schedule": lr_schedule_study,
     "depth": depth_study,
+    "lr_scan": lr_scan_study,
 }
+
+
+def drop_removed_studies(config: dict) -> dict:
+    """The config without the studies a later config file removed by setting them to null (a preset
+    that does not want one of the default's studies); changed in place and returned."""
+    if isinstance(config.get("studies"), dict):
+        config["studies"] = {name: spec for name, spec in config["studies"].items() if spec is not None}
+    return config
+
+
+def with_seeds(study: str, spec: dict, cells: list[dict]) -> list[dict]:
+    """Every cell once per seed of the study's ``seeds`` (the first keeps its id, the others get
+    ``_s<seed>``): repeated runs that measure the run-to-run spread."""
+    seeds = spec.get("seeds")
+    if seeds is None:
+        return cells
+    if not seeds or len(set(seeds)) != len(seeds) or not all(isinstance(s, int) for s in seeds):
+        raise ValueError(f"studies.{study}.seeds: a list of distinct integers, not {seeds!r}")
+    return [{**cell, "seed": seed, "cell_id": cell["cell_id"] + ("" if i == 0 else f"_s{seed}")}
+            for cell in cells for i, seed in enumerate(seeds)]
 
 
 def study_kinds(config: dict) -> dict[str, str]:
@@ -168,6 +204,7 @@ def expand_studies(config: dict) -> dict[str, dict[str, dict]]:
             raise ValueError(f"studies.{study}: a {kind} study needs the key {missing}") from None
         if not cells:
             raise ValueError(f"studies.{study}: the grid is empty")
+        cells = with_seeds(study, spec, cells)
         ids = {cell["cell_id"] for cell in cells}
         unknown = sorted(set(spec.get("track", [])) - ids)
         if unknown:

@@ -51,10 +51,20 @@ def corpus_load_args(wildcards=None):
 
 
 # Training jobs: one per pack of small cells, big cells alone (scalinglaws.train.packing)
-PACKS = plan_packs(CELLS, int(config["tokenizer"]["vocab_size"]), config["packing"]["cells"], config["packing"]["flops"])
+PACKS = plan_packs(CELLS, int(config["tokenizer"]["vocab_size"]), config["packing"]["cells"], config["packing"]["flops"],
+                   {study: spec["pack_cells"] for study, spec in config["studies"].items() if "pack_cells" in spec})
 # Snakemake starts jobs of higher priority first: rank the packs by their planned work
 PACK_PRIORITY = {pack.name: rank for rank, pack in enumerate(sorted(PACKS, key=lambda p: p.flops))}
 OOD_SHARDS = {name: f"results/data/tokens/ood/{name}.bin" for name in OOD_SETS}
+# the tuned LR: a rule fitted to the lr_scan study (fit.smk), an input of every pack with an lr "tuned" cell
+LR_SCAN = next((name for name, kind in study_kinds(config).items() if kind == "lr_scan"), None)
+LR_RULE = "results/fits/lr_rule.json"
+
+
+def pack_lr_rule(pack):
+    """``[LR_RULE]`` when a cell of the pack trains at the tuned LR, else nothing."""
+    return [LR_RULE] if any(CELLS[pack.study][cell]["lr"] == "tuned" for cell in pack.cells) else []
+
 # sets evaluated after training by the evaluate rule, without retraining (evaluate.extra_sets)
 EXTRA_SETS = config["evaluate"].get("extra_sets", [])
 

@@ -61,3 +61,22 @@ rule fit_suite:
         "python -m scalinglaws.fit suite --runs {input.runs} --curves {input.curves} --positions {input.positions} "
         "--laws {params.laws} --n-boot {params.n_boot} --out {params.out} --tables {params.tables} --no-table1 "
         "> {log} 2>&1"
+
+
+if LR_SCAN:
+
+    rule fit_lr_rule:
+        # the tuned LR rule the other studies' packs read before they train (fit.lr_rule)
+        localrule: True
+        input:
+            expand("results/runs/{study}/{cell}/summary.json", study=LR_SCAN, cell=CELLS[LR_SCAN]),
+        output:
+            LR_RULE,
+        params:
+            n_boot=config["fit"]["bootstrap"],
+        log:
+            "logs/fit/lr_rule.log",
+        conda:
+            CONDA_ENV
+        shell:
+            "python -m scalinglaws.fit.lr_rule --n-boot {params.n_boot} --out {output} {input} 2> {log}"

@@ -15,6 +15,7 @@ for pack in PACKS:
             train="results/data/tokens/train.bin",
             test="results/data/tokens/test.bin",
             ood=list(OOD_SHARDS.values()),
+            lr_rule=pack_lr_rule(pack),
         output:
             pack_outputs(pack),
         params:
@@ -22,6 +23,7 @@ for pack in PACKS:
             pack=pack.name,
             eval_shards=" ".join(f"--eval-shard {name}={path}" for name, path in OOD_SHARDS.items()),
             windows=config["evaluate"]["windows"],
+            lr_rule=" ".join(f"--lr-rule {path}" for path in pack_lr_rule(pack)),
         log:
             f"logs/train/{pack.name}.log",
         threads: config["train"]["threads"]
@@ -32,4 +34,4 @@ for pack in PACKS:
         shell:
             "python -m scalinglaws.train --cells-json {params.cells:q} --runs-dir results/runs --pack {params.pack} "
             "--train-shard {input.train} --test-shard {input.test} {params.eval_shards} "
-            "--final-windows {params.windows} 2> {log}"
+            "--final-windows {params.windows} {params.lr_rule} 2> {log}"

@@ -51,17 +51,21 @@ def stack_key(cell: Cell) -> tuple:
             cell.batch_size, cell.tie_embeddings)
 
 
-def plan_packs(studies: dict[str, dict[str, dict]], vocab_size: int, max_cells: int, max_flops: float) -> list[Pack]:
-    """Packs of every study's cells (``studies.expand_studies`` output); ``max_cells`` 1 packs nothing."""
+def plan_packs(studies: dict[str, dict[str, dict]], vocab_size: int, max_cells: int, max_flops: float,
+               study_cells: dict[str, int] | None = None) -> list[Pack]:
+    """Packs of every study's cells (``studies.expand_studies`` output); ``max_cells`` 1 packs nothing.
+    ``study_cells`` sets a smaller (or larger) ``max_cells`` for some studies: a study the others wait
+    for trains faster in several packs side by side."""
     packs = []
     for study, cells in studies.items():
+        cells_per_pack = (study_cells or {}).get(study, max_cells)
         parsed = [Cell.from_dict(settings) for settings in cells.values()]
         cost = {c.cell_id: planned_flops(c, vocab_size) for c in parsed}
-        small = [c for c in parsed if cost[c.cell_id] <= max_flops and c.processes == 1 and max_cells > 1]
+        small = [c for c in parsed if cost[c.cell_id] <= max_flops and c.processes == 1 and cells_per_pack > 1]
         order = {key: i for i, key in enumerate(dict.fromkeys(stack_key(c) for c in small))}
         groups: list[list[Cell]] = []
         for cell in sorted(small, key=lambda c: order[stack_key(c)]):  # stable: config order within a shape
-            if groups and len(groups[-1]) < max_cells and sum(cost[c.cell_id] for c in groups[-1]) + cost[cell.cell_id] <= max_flops:
+            if groups and len(groups[-1]) < cells_per_pack and sum(cost[c.cell_id] for c in groups[-1]) + cost[cell.cell_id] <= max_flops:
                 groups[-1].append(cell)
             else:
                 groups.append([cell])
