@@ -33,7 +33,7 @@ def run_row(run_dir: Path, kinds: dict[str, str] | None = None) -> dict:
         "study_name": summary["study"],
         "cell": summary["cell"],
         "status": summary["status"],
-        **{k: config[k] for k in ("n_layer", "d_model", "n_head", "n_ctx", "batch_size", "dropout", "reuse")},
+        **{k: config[k] for k in ("n_layer", "d_model", "n_head", "n_ctx", "batch_size", "dropout", "reuse", "seed")},
         "d_ff": config["d_ff"] or 4 * config["d_model"],
         "d_attn": config["d_attn"] or config["d_model"],
         "dataset_tokens_requested": config["dataset_tokens"],
@@ -58,6 +58,13 @@ def run_row(run_dir: Path, kinds: dict[str, str] | None = None) -> dict:
             row[f"loss_{name}"] = values["loss"]
             row[f"se_loss_{name}"] = values.get("loss_se", float("nan"))
             row[f"bpb_{name}"] = values["bits_per_byte"]
+    if "loss_test" in row:
+        # the final evaluation's many windows, not the last point of the training curve, are the run's
+        # test loss; with early stopping they evaluate the best weights, so they are also its best loss
+        # (the curve's minimum over noisy evaluations is biased low)
+        row["test_loss"], row["se_test_loss"] = row["loss_test"], row["se_loss_test"]
+        if config.get("patience"):
+            row["test_loss_best"], row["se_test_loss_best"] = row["loss_test"], row["se_loss_test"]
     return row
 
 
