@@ -1,7 +1,8 @@
 """Figure 7: Transformers against LSTMs.
 
-Left: final test loss against non-embedding N for LSTMs of 1, 2 and 4 layers and the size study's
-Transformers. Right: the per-token test loss against the position in the context for the smallest
+Left: final test loss against non-embedding N for LSTMs of 1, 2 and 4 layers and standard
+Transformers trained to the same token budget (the baseline study; the size study's, at its own
+budget, when there is no baseline). Right: the per-token test loss against the position in the context for the smallest
 and largest LSTM and the Transformers closest to them in N: LSTMs plateau early, Transformers keep
 improving through the context.
 """
@@ -11,17 +12,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from scalinglaws.figures.style import panels, study
+from scalinglaws.figures.style import panels, reference_transformers, study
 
 INPUTS = ("runs", "positions")
 
 
 def draw(runs: pd.DataFrame, positions: pd.DataFrame):
-    lstm, size = study(runs, "lstm"), study(runs, "size")
+    lstm = study(runs, "lstm")
+    size, label, _ = reference_transformers(runs, lstm)
     fig, (left, right) = panels(2, "Figure 7: LSTM and Transformer")
     if not size.empty:
-        size = size.sort_values("N")
-        left.plot(size["N"], size["test_loss"], marker="o", color="k", lw=1.8, label="Transformers")
+        left.plot(size["N"], size["test_loss"], marker="o", color="k", lw=1.8, label=label)
     for i, (layers, group) in enumerate(lstm.groupby("n_layer")):
         group = group.sort_values("N")
         left.plot(group["N"], group["test_loss"], marker="s", color=f"C{i}", label=f"LSTMs, {layers} layer" + "s" * (layers > 1))

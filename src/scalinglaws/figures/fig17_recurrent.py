@@ -1,7 +1,7 @@
 """Figure 17: recurrent (universal) Transformers, whose block stack is reused k times.
 
-Final test loss of the recurrent study (one line per reuse factor) and of the size study's
-non-recurrent models, against the non-embedding parameters counted with reuse (N x k, left; a
+Final test loss of the recurrent study (one line per reuse factor) and of non-recurrent models
+trained to the same token budget (the baseline study; else the size study's, at its own budget), against the non-embedding parameters counted with reuse (N x k, left; a
 proxy for compute) and without it (unique parameters, right).
 """
 
@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from scalinglaws.figures.style import panels, study
+from scalinglaws.figures.style import panels, reference_transformers, study
 
 INPUTS = ("runs",)
 
 
 def draw(runs: pd.DataFrame):
-    recurrent, size = study(runs, "recurrent"), study(runs, "size").sort_values("N")
+    recurrent = study(runs, "recurrent")
+    size, label, _ = reference_transformers(runs, recurrent)
     fig, (left, right) = panels(2, "Figure 17: universal transformers")
     for ax, x, xlabel in ((left, "N_with_reuse", "Parameters, including reuse (non-embedding)"),
                           (right, "N", "Parameters (non-embedding)")):
@@ -23,7 +24,7 @@ def draw(runs: pd.DataFrame):
             group = group.sort_values(x)
             ax.plot(group[x], group["test_loss"], marker="o", color=f"C{i}", label=f"{k}x reuse")
         if not size.empty:
-            ax.plot(size["N"], size["test_loss"], marker="s", color="k", lw=1.4, label="non-recurrent models")
+            ax.plot(size["N"], size["test_loss"], marker="s", color="k", lw=1.4, label=label.replace("Transformers", "non-recurrent"))
         ax.set(xscale="log", yscale="log", xlabel=xlabel, ylabel="Test loss")
         ax.legend()
     return fig

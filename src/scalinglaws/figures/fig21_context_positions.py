@@ -1,7 +1,8 @@
 """Figure 21: the loss at each position in the context improves smoothly with model size.
 
-Final test loss at token T of the context against N, for T = 1, 2, 4, ... up to the size study's
-context (solid), and for the context study's short-context models (dashed, T = 1, 2, 4, ... n_ctx).
+Final test loss at token T of the context against N, for T = 1, 2, 4, ... up to the full context
+(solid: standard models trained to the short-context models' budget, the baseline study; else the
+size study's), and for the context study's short-context models (dashed, T = 1, 2, 4, ... n_ctx).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from scalinglaws.figures.style import panels, study
+from scalinglaws.figures.style import panels, reference_transformers, study
 
 INPUTS = ("runs", "positions")
 
@@ -22,8 +23,9 @@ def draw(runs: pd.DataFrame, positions: pd.DataFrame):
     fig, (ax,) = panels(1, "Figure 21: per-position loss vs model size")
     fig.set_size_inches(6.6, 4.8)
     test = positions[positions["set"] == "test"]
-    for name, ls in (("size", "-"), ("context", "--")):
-        runs_ = study(runs, name)
+    context = study(runs, "context")
+    full, label, _ = reference_transformers(runs, context)
+    for runs_, ls in ((full, "-"), (context, "--")):
         if runs_.empty:
             continue
         n_ctx = int(runs_["n_ctx"].max())
@@ -32,6 +34,7 @@ def draw(runs: pd.DataFrame, positions: pd.DataFrame):
         for i, t in enumerate(picks):
             c = table[table["position"] == t].sort_values("N")
             ax.plot(c["N"], c["loss"], ls=ls, marker="o", ms=3, color=f"C{i}", label=f"Token {t}/{n_ctx}")
-    ax.set(xscale="log", yscale="log", xlabel="Parameters (non-embedding)", ylabel="Test loss")
+    ax.set(xscale="log", yscale="log", xlabel="Parameters (non-embedding)", ylabel="Test loss",
+           title=f"solid: {label}" if label else None)
     ax.legend(fontsize=7, ncol=2)
     return fig

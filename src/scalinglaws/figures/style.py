@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
 from scalinglaws.io import atomic_path  # noqa: E402
@@ -64,6 +66,26 @@ def study(runs, name: str):
     if "status" in runs:
         keep &= runs["status"] != "diverged"
     return runs[keep]
+
+
+class Reference(NamedTuple):
+    runs: pd.DataFrame  # the Transformers, sorted by N
+    label: str  # what they are, for a legend
+    same_budget: bool  # trained to the compared runs' token budget
+
+
+def reference_transformers(runs, compared) -> Reference:
+    """The standard Transformers a comparison study's runs (``compared``) are drawn against: the
+    baseline (else the size) study's runs trained to the same token budget when there are any, else
+    the size study's (whose budget the label names, since it differs)."""
+    tokens = float(compared["tokens"].median()) if len(compared) else float("nan")
+    for kind in ("baseline", "size"):
+        candidates = study(runs, kind)
+        same = candidates[np.isclose(candidates["tokens"], tokens, rtol=0.02)] if len(candidates) else candidates
+        if len(same):
+            return Reference(same.sort_values("N"), f"Transformers, {tokens:.2g} tokens (same budget)", True)
+    size = study(runs, "size").sort_values("N")
+    return Reference(size, f"Transformers (size study, {size['tokens'].median():.2g} tokens)" if len(size) else "", False)
 
 
 def evals(curves, run_ids, loss: str = "test_loss"):
