@@ -21,6 +21,7 @@ include: "workflow/rules/tokenize.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/fit.smk"
+include: "workflow/rules/predict.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/scorecard.smk"
 
@@ -33,4 +34,5 @@ rule all:
         "results/scorecard.csv",
         FIGURES,
         TABLES,
+        PREDICTIONS_TABLE,
         "results/corpus/decontamination.csv",

@@ -15,6 +15,7 @@ for pack in PACKS:
             train="results/data/tokens/train.bin",
             test="results/data/tokens/test.bin",
             ood=list(OOD_SHARDS.values()),
+            **pack_prediction_input(pack),
         output:
             pack_outputs(pack),
         params:
