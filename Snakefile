@@ -21,8 +21,8 @@ include: "workflow/rules/tokenize.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/fit.smk"
-include: "workflow/rules/predict.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/predict.smk"
 include: "workflow/rules/scorecard.smk"
 
 
@@ -34,5 +34,5 @@ rule all:
         "results/scorecard.csv",
         FIGURES,
         TABLES,
-        PREDICTIONS_TABLE,
+        PREDICTION_OUTPUTS,
         "results/corpus/decontamination.csv",

@@ -77,6 +77,18 @@ def pack_prediction_input(pack):
     return {"prediction": ancient(path)} if path else {}
 
 
+# registered predictions (predict.smk): the files a prediction reads of a run; the table and figure
+def run_files_of(study, cells):
+    return expand("results/runs/{study}/{cell}/{name}", study=study, cell=cells, name=["summary.json", "eval.json"])
+
+
+PREDICTION_OUTPUTS = (
+    ["results/tables/predictions.csv", "results/tables/predictions.md", "results/figures/predictions.png"]
+    if HELD_OUT
+    else []
+)
+
+
 def pack_cells_json(pack):
     return json.dumps([CELLS[pack.study][cell] for cell in pack.cells], sort_keys=True)
 

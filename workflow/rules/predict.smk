@@ -1,14 +1,9 @@
 # Registered predictions (config key predict.largest; scalinglaws.registered): the largest cells of a
 # size or data study are predicted from its smaller cells' finished runs before they train. The
 # prediction is an input of their training job (common.smk, pack_prediction_input), so it is on
-# record, with its interval, before the outcome exists; after they train, the outcome joins it.
-# HELD_OUT (study -> its predicted and predicting cells) is defined in common.smk.
-
-PREDICTIONS_TABLE = expand("results/tables/predictions.{ext}", ext=["csv", "md"]) if HELD_OUT else []
-
-
-def run_files_of(study, cells):
-    return expand("results/runs/{study}/{cell}/{name}", study=study, cell=cells, name=["summary.json", "eval.json"])
+# record, with its interval, before the outcome exists; after they train, the outcome joins it, in a
+# table and a figure. HELD_OUT (study -> its predicted and predicting cells) and run_files_of() are
+# defined in common.smk, FIGURE_CODE and STYLE_CODE in figures.smk.
 
 
 rule predict_largest:
@@ -58,3 +53,28 @@ rule predictions_table:
     shell:
         "python -m scalinglaws.registered join --runs-dir results/runs --out {params.stem} {input.predictions} "
         "> {log} 2>&1"
+
+
+rule predictions_figure:
+    # cheap aggregation: runs in the Snakemake process itself, never as a cluster job
+    localrule: True
+    input:
+        table="results/tables/predictions.csv",
+        registered=[held.path for held in HELD_OUT.values()],
+        code=FIGURE_CODE.format("predictions"),
+        style=STYLE_CODE,
+    output:
+        report(
+            multiext("results/figures/predictions", png=".png", pdf=".pdf"),
+            caption="../report/predictions_figure.rst",
+            category="Predictions",
+        ),
+    params:
+        registered=lambda wildcards, input: " ".join(f"--in registered={path}" for path in input.registered),
+    log:
+        "logs/predict/figure.log",
+    conda:
+        CONDA_ENV
+    shell:
+        "python -m scalinglaws.figures predictions --in predictions={input.table} {params.registered} "
+        "--out {output.png} 2> {log}"
