@@ -193,8 +193,11 @@ def main(argv: list[str] | None = None) -> None:
     a = parser.parse_args(argv)
     try:
         if a.command == "predict":
-            record = write_prediction(a.out, a.study, a.kind, a.run_dirs, json.loads(a.cells_json), a.train_meta,
-                                      FitSettings(n_boot=a.n_boot))
+            try:
+                cells = json.loads(a.cells_json)
+            except json.JSONDecodeError as err:
+                raise ValueError(f"--cells-json is not JSON ({err}): {a.cells_json[:80]!r}") from None
+            record = write_prediction(a.out, a.study, a.kind, a.run_dirs, cells, a.train_meta, FitSettings(n_boot=a.n_boot))
             for row in record["predictions"]:
                 print(f"{a.study}/{row['cell']}: {record['loss']} {row['predicted']:.4g} "
                       f"[{row['lo']:.4g}, {row['hi']:.4g}] from {len(record['predictors'])} runs")
@@ -202,7 +205,7 @@ def main(argv: list[str] | None = None) -> None:
             table = join(a.predictions, a.runs_dir)
             write_table(table, a.out)
             print(f"{int(table['inside'].sum())} of {len(table)} outcomes inside their prediction interval")
-    except ValueError as err:
+    except (OSError, ValueError) as err:  # a missing file, bad JSON, a fit's refusal (it names the runs)
         raise SystemExit(f"scalinglaws.registered {a.command}: error: {err}") from None
 
 
