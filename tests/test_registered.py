@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 import torch
 import yaml
@@ -243,6 +242,7 @@ def test_the_prediction_sits_between_the_smaller_cells_and_the_largest(tmp_path)
         downstream = {b for a, b in edges if a == predict and b.startswith("train_")}
         largest = {p.rule_name for p in packs if p.study == study and set(p.cells) <= set(h.predicted)}
         smaller = {p.rule_name for p in packs if p.study == study} - largest
+        assert largest and smaller
         assert downstream == largest and upstream == smaller, (study, upstream, downstream)
         assert ("encode_split split: train", predict) in edges  # the shard's size gives each held-out cell its D
         assert (predict, "predictions_table") in edges and (predict, "predictions_figure") in edges
