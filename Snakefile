@@ -25,6 +25,7 @@ include: "workflow/rules/train.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/fit.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/predict.smk"
 include: "workflow/rules/scorecard.smk"
 
 
@@ -36,4 +37,5 @@ rule all:
         "results/scorecard.csv",
         FIGURES,
         TABLES,
+        PREDICTION_OUTPUTS,
         "results/corpus/decontamination.csv",

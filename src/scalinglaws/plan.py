@@ -4,6 +4,8 @@ For every study: its cells, their parameters, the training FLOPs of their token 
 the attention context term, output head included) and the GPU-hours that takes on a named GPU at an
 assumed model-FLOPs utilisation. Cells that stop early cost less than planned; the plan is an upper
 bound for them. With ``--results``, runs that have finished are compared with the estimate.
+With ``--packs``, the training jobs the workflow will run (``config_packs``, the same packs as
+``snakemake -n``), and which of them wait for a registered prediction (``scalinglaws.registered``).
 
 Models are built on PyTorch's meta device, so planning the paper's 1.5e9-parameter cells allocates
 no memory.
@@ -19,9 +21,11 @@ import pandas as pd
 import torch
 import yaml
 
+from scalinglaws.registered import HeldOut, held_out
 from scalinglaws.studies import drop_removed_studies, expand_studies
 from scalinglaws.train.cell import Cell, build_model, model_accounting
 from scalinglaws.train.hardware import PEAK_FLOPS
+from scalinglaws.train.packing import Pack, plan_packs
 
 DEFAULT_MFU = 0.35  # a realistic utilisation for small-to-medium models in bf16
 
@@ -54,6 +58,30 @@ def plan_cells(config: dict) -> pd.DataFrame:
                          "tokens": tokens, "flops": tokens * accounting["flops_per_token_matmul"],
                          "flops_6N": tokens * accounting["flops_per_token_6N"], "early_stopping": bool(cell.patience)})
     return pd.DataFrame(rows)
+
+
+def config_packs(config: dict, studies: dict[str, dict[str, dict]]) -> tuple[list[Pack], dict[str, HeldOut]]:
+    """The workflow's training jobs (common.smk) and the held-out cells of ``predict.largest``: those
+    pack only among themselves, after the predictions of them are made."""
+    held = held_out(config, studies)
+    packs = plan_packs(studies, int(config["tokenizer"]["vocab_size"]), config["packing"]["cells"],
+                       config["packing"]["flops"], apart={study: h.predicted for study, h in held.items()},
+                       study_cells={study: spec["pack_cells"] for study, spec in config["studies"].items()
+                                    if "pack_cells" in spec})
+    return packs, held
+
+
+def pack_prediction(pack: Pack, held: dict[str, HeldOut]) -> str | None:
+    """The prediction a pack's job waits for: its study's, when the pack holds that study's largest cells."""
+    study = held.get(pack.study)
+    return study.path if study is not None and set(pack.cells) <= set(study.predicted) else None
+
+
+def pack_table(config: dict) -> pd.DataFrame:
+    """One row per training job: its rule, study, cells, planned work and the prediction it waits for."""
+    packs, held = config_packs(config, expand_studies(config))
+    return pd.DataFrame([{"rule": p.rule_name, "study": p.study, "cells": " ".join(p.cells), "flops": p.flops,
+                          "waits_for": pack_prediction(p, held) or ""} for p in packs])
 
 
 def gpu_hours(flops: pd.Series, gpu: str, mfu: float) -> pd.Series:
@@ -96,16 +124,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--mfu", type=float, default=DEFAULT_MFU, help="assumed model-FLOPs utilisation")
     parser.add_argument("--results", type=Path, help="a results/ directory: compare finished runs with the estimate")
     parser.add_argument("--cells", action="store_true", help="also list every cell")
+    parser.add_argument("--packs", action="store_true", help="also list the training jobs (packs of cells)")
     args = parser.parse_args(argv)
     config = load_config(args.configfile or ["config.yaml"])
     try:
         plan = plan_cells(config)
+        packs = pack_table(config) if args.packs else None
     except ValueError as err:
         raise SystemExit(f"config error: {err}") from None
     pd.set_option("display.width", 200)
     pd.set_option("display.float_format", lambda v: f"{v:.3g}")
     if args.cells:
         print(plan.assign(gpu_hours=gpu_hours(plan["flops"], args.gpu, args.mfu)).to_string(index=False))
+        print()
+    if packs is not None:
+        print(packs.to_string(index=False))
         print()
     print(f"estimate on one {args.gpu.upper()} at MFU {args.mfu:.0%} (bf16 peak); early-stopping studies are upper bounds")
     print(report(plan, args.gpu, args.mfu, args.results).to_string())

@@ -2,16 +2,17 @@
 import glob
 import json
 import os
+import re
 import shlex
 import sys
 
 from scalinglaws.config_checks import check_config
 from scalinglaws.corpus.acquire.options import AcquireOptions
 from scalinglaws.fit.suite import fit_paths, laws_for, table_paths
+from scalinglaws.plan import config_packs, pack_prediction
 from scalinglaws.studies import expand_studies, fit_kinds, study_kinds
 from scalinglaws.train.cell import Cell
 from scalinglaws.train.pack import run_files
-from scalinglaws.train.packing import plan_packs
 
 # Tests and CI never reach a dataset hub: fail fast instead of retrying for minutes.
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
@@ -29,6 +30,9 @@ try:
         for cells in CELLS.values():
             for settings in cells.values():
                 Cell.from_dict(settings).usable_tokens(available)
+    # one training job per pack of small cells, big cells alone (scalinglaws.train.packing); the largest
+    # cells of the studies in predict.largest pack apart, after their prediction (predict.smk)
+    PACKS, HELD_OUT = config_packs(config, CELLS)
 except ValueError as err:
     raise WorkflowError(f"config error: {err}")
 
@@ -50,9 +54,6 @@ def corpus_load_args(wildcards=None):
     return " ".join(args + caps)
 
 
-# Training jobs: one per pack of small cells, big cells alone (scalinglaws.train.packing)
-PACKS = plan_packs(CELLS, int(config["tokenizer"]["vocab_size"]), config["packing"]["cells"], config["packing"]["flops"],
-                   {study: spec["pack_cells"] for study, spec in config["studies"].items() if "pack_cells" in spec})
 # Snakemake starts jobs of higher priority first: rank the packs by their planned work
 PACK_PRIORITY = {pack.name: rank for rank, pack in enumerate(sorted(PACKS, key=lambda p: p.flops))}
 OOD_SHARDS = {name: f"results/data/tokens/ood/{name}.bin" for name in OOD_SETS}
@@ -76,6 +77,25 @@ def pack_outputs(pack):
         for cell in pack.cells
         for name in run_files(Cell.from_dict(CELLS[pack.study][cell]))
     ]
+
+
+def pack_prediction_input(pack):
+    """A held-out pack's registered prediction, as an input: made before it trains, and `ancient`, so a
+    prediction remade later (its smaller runs retrained) never retrains the held-out cells."""
+    path = pack_prediction(pack, HELD_OUT)
+    return {"prediction": ancient(path)} if path else {}
+
+
+# registered predictions (predict.smk): the files a prediction reads of a run; the table and figure
+def run_files_of(study, cells):
+    return expand("results/runs/{study}/{cell}/{name}", study=study, cell=cells, name=["summary.json", "eval.json"])
+
+
+PREDICTION_OUTPUTS = (
+    ["results/tables/predictions.csv", "results/tables/predictions.md", "results/figures/predictions.png"]
+    if HELD_OUT
+    else []
+)
 
 
 def pack_cells_json(pack):

@@ -16,6 +16,7 @@ for pack in PACKS:
             test="results/data/tokens/test.bin",
             ood=list(OOD_SHARDS.values()),
             lr_rule=pack_lr_rule(pack),
+            **pack_prediction_input(pack),
         output:
             pack_outputs(pack),
         params:

@@ -3,7 +3,8 @@
 Each ``--in`` is loaded by its extension (parquet and csv as DataFrames, json as a dict) and passed
 to the module's ``draw`` as NAME; a NAME starting with ``run_`` is passed as the path itself (a run
 directory's file, whose neighbours the figure may read). A module lists what it needs in ``INPUTS``
-and what it draws when present in ``OPTIONAL``.
+and what it draws when present in ``OPTIONAL``; an input it names in ``LISTS`` may be given several
+times and is passed as a list.
 """
 
 from __future__ import annotations
@@ -36,8 +37,13 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     module = importlib.import_module(f"scalinglaws.figures.{args.figure}")
     wanted = (*module.INPUTS, *getattr(module, "OPTIONAL", ()))
-    loaded = {name: load(name, path) for name, _, path in (item.partition("=") for item in args.inputs)
-              if name in wanted}
+    lists = getattr(module, "LISTS", ())
+    loaded = {}
+    for name, _, path in (item.partition("=") for item in args.inputs):
+        if name in lists:
+            loaded.setdefault(name, []).append(load(name, path))
+        elif name in wanted:
+            loaded[name] = load(name, path)
     missing = [name for name in module.INPUTS if name not in loaded]
     if missing:
         parser.error(f"{args.figure} needs {missing}")

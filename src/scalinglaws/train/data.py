@@ -12,6 +12,12 @@ import numpy as np
 import torch
 
 
+def dataset_windows(usable: int, n_ctx: int) -> int:
+    """Windows of n_ctx + 1 tokens (one shared with the next) in a prefix of ``usable`` tokens; a cell
+    trains on ``dataset_windows(...) * n_ctx`` unique tokens of it."""
+    return (usable - 1) // n_ctx
+
+
 class EpochBatches:
     """Training batches over the first ``dataset_tokens`` tokens of ``tokens``."""
 
@@ -23,7 +29,7 @@ class EpochBatches:
         self.n_ctx = n_ctx
         self.batch_size = batch_size
         self.seed = seed
-        self.windows = (usable - 1) // n_ctx  # window i covers tokens [i n_ctx, i n_ctx + n_ctx]
+        self.windows = dataset_windows(usable, n_ctx)  # window i covers tokens [i n_ctx, i n_ctx + n_ctx]
         if self.windows < 1:
             raise ValueError(f"{usable} tokens do not fill one window of n_ctx={n_ctx}")
         self._order_epoch = -1
