@@ -1,13 +1,22 @@
 """The planner prices a config before anything runs, from models built on the meta device."""
 
 from scalinglaws.plan import load_config, plan_cells, report
+from scalinglaws.studies import expand_studies
 
 
 def test_default_plan_covers_every_cell():
-    plan = plan_cells(load_config(["config.yaml"]))
-    assert len(plan) == 60 and plan["flops"].gt(plan["flops_6N"]).all()
+    config = load_config(["config.yaml"])
+    cells = sum(len(by_id) for by_id in expand_studies(config).values())
+    plan = plan_cells(config)
+    assert len(plan) == cells and plan["flops"].gt(plan["flops_6N"]).all()
     table = report(plan, "h100", 0.35, None)
-    assert table.loc["total", "cells"] == 60
+    assert table.loc["total", "cells"] == cells
+
+
+def test_a_preset_removes_a_default_study_with_null():
+    config = load_config(["config.yaml", "workflow/presets/paper.yaml"])
+    assert "lr_scan" not in config["studies"] and "baseline" not in config["studies"]
+    assert "lr_scan" not in set(plan_cells(config)["study"])
 
 
 def test_paper_preset_spans_the_papers_range():
