@@ -71,12 +71,19 @@ if LR_SCAN:
         input:
             expand("results/runs/{study}/{cell}/summary.json", study=LR_SCAN, cell=CELLS[LR_SCAN]),
         output:
-            LR_RULE,
+            rule=LR_RULE,
+            table=report(
+                multiext("results/tables/lr_scan", csv=".csv", md=".md"),
+                caption="../report/lr_scan.rst",
+                category="Tables",
+            ),
         params:
             n_boot=config["fit"]["bootstrap"],
+            stem=lambda wildcards, output: output.table[0].removesuffix(".csv"),
         log:
             "logs/fit/lr_rule.log",
         conda:
             CONDA_ENV
         shell:
-            "python -m scalinglaws.fit.lr_rule --n-boot {params.n_boot} --out {output} {input} 2> {log}"
+            "python -m scalinglaws.fit.lr_rule --n-boot {params.n_boot} --out {output.rule} --table {params.stem} "
+            "{input} > {log} 2>&1"

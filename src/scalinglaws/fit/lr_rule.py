@@ -22,8 +22,9 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
-from scalinglaws.io import read_json, write_json
+from scalinglaws.io import read_json, write_json, write_table
 
 FORM = "lr = lr_ref * (N / N_ref)^-p, clamped to the scanned LR range"
 
@@ -108,11 +109,26 @@ def fit_lr_rule(runs: list[dict], n_boot: int = 1000, seed: int = 0) -> dict:
     }
 
 
+def scan_table(rule: dict) -> list[dict]:
+    """One row per scanned run: size, LR, final test loss with its standard error, the size's fitted
+    optimum and the rule's LR at that size (what the other studies train with)."""
+    lo, hi = rule["lr_range"]
+    rows = []
+    for size in rule["per_size"]:
+        ruled = rule["params"]["lr_ref"] * (size["N"] / rule["N_ref"]) ** -rule["params"]["p"]
+        for run in size["scan"]:
+            rows.append({"N": size["N"], "lr": run["lr"], "test_loss": run["loss"], "test_loss_se": run["se"],
+                         "lr_opt": size["lr_opt"], "lr_opt_at_edge": size["at_edge"],
+                         "lr_rule": min(max(ruled, lo), hi), "run_id": run["run"]})
+    return rows
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m scalinglaws.fit.lr_rule", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("summaries", nargs="+", help="summary.json of each run of the scan")
     parser.add_argument("--out", required=True, help="the rule as JSON")
+    parser.add_argument("--table", help="also the scan, one row per run, with each size's optimum: <stem>.csv and .md")
     parser.add_argument("--n-boot", type=int, default=1000)
     args = parser.parse_args(argv)
     try:
@@ -120,6 +136,8 @@ def main(argv: list[str] | None = None) -> None:
     except ValueError as err:
         sys.exit(f"{parser.prog}: error: {err}")
     write_json(args.out, rule)
+    if args.table:
+        write_table(pd.DataFrame(scan_table(rule)), args.table)
     lo, hi = rule["intervals"]["p"]
     print(f"lr*(N) = {rule['params']['lr_ref']:.3g} (N / {rule['N_ref']:.3g})^-{rule['params']['p']:.3f} "
           f"(p 95% [{lo:.3f}, {hi:.3f}]) -> {args.out}")
