@@ -132,3 +132,40 @@ def test_fig5_shape_penalty_within_five_percent(worst, expected):
                           "d_model": d_model, "n_head": 1, "N": 5e4, "test_loss": 4.0 * np.array([1.0, 1.01, 1.0, worst])})
     (result,) = scorecard.fig05(Inputs(runs=shape))
     assert result["verdict"] == expected
+
+
+def test_fig17_uses_a_baseline_at_the_same_budget_over_a_longer_size_study():
+    size = pd.DataFrame({"run_id": ["size/a", "size/b"], "study": "size", "N": [1e4, 1e6], "test_loss": [3.0, 2.0],
+                         "tokens": 5e6})
+    baseline = pd.DataFrame({"run_id": ["baseline/a", "baseline/b"], "study": "baseline", "N": [1e4, 1e6],
+                             "test_loss": [4.0, 3.0], "tokens": 1e6})
+    recurrent = pd.DataFrame({"run_id": ["recurrent/x2"], "study": "recurrent", "N": [1e5], "N_with_reuse": [2e5],
+                              "reuse": [2], "test_loss": [3.4], "tokens": [1e6]})
+    # against the baseline (3.5 at N 1e5, 3.35 at 2e5) the recurrent model is better per parameter,
+    # worse per compute; against the size study's longer runs it would be worse at both
+    rows = scorecard.fig17(Inputs(runs=pd.concat([size, baseline, recurrent], ignore_index=True)))
+    assert verdicts(rows) == [PASS, PASS]
+    assert all("same budget" in r["reason"] for r in rows)
+    # without a baseline or curves there is nothing at equal training to compare with
+    rows = scorecard.fig17(Inputs(runs=pd.concat([size, recurrent], ignore_index=True)))
+    assert verdicts(rows) == [NOT_TESTABLE, NOT_TESTABLE]
+
+
+def test_seed_spread_is_measured_from_repeated_seeds():
+    runs = pd.DataFrame({"study_name": "depth", "cell": ["L1_d64", "L1_d64_s1", "L2_d48", "L2_d48_s1", "L4_d32"],
+                         "test_loss": [4.00, 4.03, 4.10, 4.08, 4.2]})
+    spread, configs = scorecard.seed_range(runs, runs["test_loss"])
+    assert configs == 2 and spread == pytest.approx(0.03)
+    assert scorecard.seed_range(runs.drop(columns="study_name"), runs["test_loss"]) == (pytest.approx(np.nan, nan_ok=True), 0)
+
+
+@pytest.mark.parametrize("l2_gaps, expected", [((0.60, 0.61), FAIL), ((0.52, 0.56), PASS)])
+def test_fig24_compares_the_depths_gaps_with_their_seed_spread(l2_gaps, expected):
+    # L1's gaps 0.50 and 0.51 over two seeds; L2's either 0.1 larger with seeds that agree (a depth
+    # effect beyond the seed spread) or 0.035 larger with seeds 0.04 apart (within it)
+    cells = ["L1_d64", "L1_d64_s1", "L2_d48", "L2_d48_s1"]
+    depth = pd.DataFrame({"run_id": [f"depth/{c}" for c in cells], "study": "depth", "study_name": "depth",
+                          "cell": cells, "n_layer": [1, 1, 2, 2], "tokens": 6e5, "test_loss": 4.0,
+                          "loss_books": 4.0 + np.array([0.50, 0.51, *l2_gaps])})
+    (result,) = scorecard.fig24(Inputs(runs=depth))
+    assert result["verdict"] == expected and "seed spread measured" in result["reason"]

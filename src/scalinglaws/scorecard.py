@@ -166,6 +166,8 @@ def base_cell(cell: str) -> str:
 def seed_range(runs: pd.DataFrame, values: pd.Series) -> tuple[float, int]:
     """The largest range (max - min) of ``values`` among runs of one configuration trained with
     different seeds, and how many such configurations there are; (NaN, 0) without repeated seeds."""
+    if "study_name" not in runs or "cell" not in runs:
+        return float("nan"), 0
     groups = values.groupby([runs["study_name"], runs["cell"].map(base_cell)])
     ranges = (groups.max() - groups.min())[groups.size() >= 2]
     return (float(ranges.max()), len(ranges)) if len(ranges) else (float("nan"), 0)

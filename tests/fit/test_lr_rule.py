@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from scalinglaws.fit.lr_rule import fit_lr_rule, read_scan, size_optimum
+from scalinglaws.fit.lr_rule import fit_lr_rule, read_scan, scan_table, size_optimum
 from scalinglaws.train.schedule import tuned_lr
 
 LRS = [2.5e-3, 5e-3, 1e-2, 2e-2]
@@ -80,3 +80,10 @@ def test_read_scan_reads_summaries_and_skips_diverged_runs(tmp_path):
     assert [r["run"] for r in read_scan(paths[:2])] == ["lr_scan/c0"]
     with pytest.raises(ValueError, match="needs a numeric lr"):
         read_scan(paths)
+
+
+def test_the_scan_table_has_every_run_with_the_lr_the_other_studies_get():
+    rule = fit_lr_rule(scan(), n_boot=10)
+    rows = scan_table(rule)
+    assert len(rows) == 3 * len(LRS)
+    assert all(r["lr_rule"] == pytest.approx(tuned_lr(rule, r["N"])) for r in rows)
