@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pandas as pd
@@ -10,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scalinglaws.corpus.clean import lines
-from scalinglaws.corpus.clean.pipeline import REPORT_COLUMNS, CleanOptions, clean
+from scalinglaws.corpus.clean.pipeline import REPORT_COLUMNS, SOURCE_REPORT_COLUMNS, CleanOptions, clean
 from scalinglaws.corpus.clean.table import write_documents
 
 from .conftest import english, make_doc
@@ -151,3 +152,61 @@ def test_output_does_not_depend_on_input_order(corpus, order):
     reference, _ = clean(docs, CleanOptions(keep_near_duplicates=True))
     shuffled, _ = clean([docs[i] for i in order], CleanOptions(keep_near_duplicates=True))
     assert shuffled == reference
+
+
+VERSE = "\n".join(["Hear me now", "O ye hills", "and be glad", "for the morning", "is come at last"] * 30)
+
+
+def test_a_source_with_overrides_is_filtered_with_its_own_options():
+    pages = [make_doc(f"p{i}", f"Skip to main content\n{english(i)}" + ("\nShared closing line of text" if i < 2 else ""),
+                      "pages") for i in range(3)]
+    verse = [make_doc(f"v{i}", f"Shared closing line of text\n{VERSE}\nverse {i} of the song", "verse")
+             for i in range(2)]
+    base = CleanOptions(boilerplate_min_docs=3, near_dedupe=False)
+    kept, report = clean(pages + verse, base)
+    assert {d["source"] for d in kept} == {"pages"}  # the default TOC filter drops the verse
+    assert all("Shared closing line" not in d["text"] for d in kept)  # 4 documents hold it, 3 are enough
+    prose = dataclasses.replace(base, boilerplate_min_docs=0, toc_max_short_share=1.0)
+    kept, report = clean(pages + verse, base, {"verse": prose})
+    by_source = {d["id"]: d for d in kept}
+    assert set(by_source) == {d["id"] for d in pages + verse}
+    assert all("Skip to main content" not in by_source[d["id"]]["text"] for d in pages)
+    # the verse neither counts toward the pages' boilerplate lines nor loses its own
+    assert all("Shared closing line of text" in by_source[d["id"]]["text"] for d in pages[:2] + verse)
+    rows = {(r["source"], r["filter"]): r for r in report.by_source}
+    assert set(SOURCE_REPORT_COLUMNS) == set(rows["verse", "toc"])
+    assert rows["verse", "toc"]["docs_removed"] == rows["pages", "toc"]["docs_removed"] == 0
+    assert rows["pages", "boilerplate"]["bytes_removed"] == 3 * len("Skip to main content\n")
+    assert rows["verse", "boilerplate"]["bytes_removed"] == 0
+    for f in ("unicode", "toc", "near_dedupe"):
+        total = next(r for r in report.rows if r["filter"] == f)
+        assert total["docs_out"] == rows["pages", f]["docs_out"] + rows["verse", f]["docs_out"]
+
+
+def test_cli_cleans_pages_and_prose_as_one_corpus(tmp_path, cli):
+    pages, prose = tmp_path / "pages.parquet", tmp_path / "prose.parquet"
+    write_documents(pages, [make_doc(f"p{i}", english(i), "debian-docs") for i in range(3)])
+    write_documents(prose, [make_doc("v0", VERSE, "kjv"), make_doc("v1", english(1), "fortunes")])
+    out, rep, by_source = tmp_path / "out.parquet", tmp_path / "rep.csv", tmp_path / "src.csv"
+    cli(["clean", "--in", str(pages), "--prose", str(prose), "--out", str(out), "--report", str(rep),
+         "--source-report", str(by_source)])
+    table = pd.read_parquet(out)
+    # the fortune is an exact duplicate of a page: one corpus, so one of the two is dropped
+    assert len(table) == 4 and table["text"].tolist().count(english(1)) == 1
+    assert "kjv" in set(table["source"])  # verse survives the TOC filter
+    rows = pd.read_csv(by_source)
+    assert list(rows.columns) == list(SOURCE_REPORT_COLUMNS)
+    assert set(rows["source"]) == {"debian-docs", "kjv", "fortunes"}
+    assert rows.query("filter == 'exact_dedupe'")["docs_removed"].sum() == 1
+    provenance = json.loads((tmp_path / "out.parquet.provenance.json").read_text())
+    assert set(provenance["source_options"]) == {"kjv", "fortunes"}
+    assert provenance["source_options"]["kjv"]["toc_max_short_share"] == 1.0
+
+
+def test_cli_refuses_a_prose_source_that_also_names_pages(tmp_path, cli):
+    pages, prose = tmp_path / "pages.parquet", tmp_path / "prose.parquet"
+    write_documents(pages, [make_doc("p0", english(0), "kjv")])
+    write_documents(prose, [make_doc("v0", VERSE, "kjv")])
+    with pytest.raises(SystemExit, match=r"source\(s\) \['kjv'\] also name documents of --in"):
+        cli(["clean", "--in", str(pages), "--prose", str(prose), "--out", str(tmp_path / "o"),
+             "--report", str(tmp_path / "r")])

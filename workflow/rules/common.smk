@@ -37,6 +37,7 @@ except ValueError as err:
     raise WorkflowError(f"config error: {err}")
 
 OOD_SETS = config["ood"]["sets"]
+PROSE_SETS = config["corpus"].get("prose", [])  # prose mixed into the training corpus; [] for none
 RUN_DIRS = [f"results/runs/{study}/{cell}" for study, cells in CELLS.items() for cell in cells]
 
 

@@ -1,4 +1,5 @@
-# Corpus stage: acquire raw pages, extract their text, clean; build the out-of-distribution sets.
+# Corpus stage: acquire raw pages, extract their text, read the prose of the training mix, clean;
+# build the out-of-distribution sets.
 
 
 if config["corpus"]["source"] in ("debian-docs", "reddit", "urls"):
@@ -48,9 +49,23 @@ else:
             "python -m scalinglaws.corpus {params.args} --out {output} 2> {log}"
 
 
+rule corpus_prose:
+    output:
+        "results/corpus/main/prose.parquet",
+    params:
+        sets=",".join(PROSE_SETS),
+    log:
+        "logs/corpus/prose.log",
+    conda:
+        CONDA_ENV
+    shell:
+        "python -m scalinglaws.corpus prose --sets {params.sets} --cache results/cache --out {output} 2> {log}"
+
+
 rule corpus_clean:
     input:
-        "results/corpus/main/extracted.parquet",
+        pages="results/corpus/main/extracted.parquet",
+        prose=["results/corpus/main/prose.parquet"] if PROSE_SETS else [],
     output:
         docs="results/corpus/clean/main.parquet",
         report=report(
@@ -58,15 +73,21 @@ rule corpus_clean:
             caption="../report/filters.rst",
             category="Corpus",
         ),
+        by_source=report(
+            "results/corpus/clean/main.filters_by_source.csv",
+            caption="../report/filters_by_source.rst",
+            category="Corpus",
+        ),
     params:
         options=json.dumps(config["corpus"].get("clean", {}), sort_keys=True),
+        prose=lambda wc, input: f"--prose {input.prose}" if input.prose else "",
     log:
         "logs/corpus/clean.log",
     conda:
         CONDA_ENV
     shell:
-        "python -m scalinglaws.corpus clean --in {input} --options-json {params.options:q} --out {output.docs} "
-        "--report {output.report} 2> {log}"
+        "python -m scalinglaws.corpus clean --in {input.pages} {params.prose} --options-json {params.options:q} "
+        "--out {output.docs} --report {output.report} --source-report {output.by_source} 2> {log}"
 
 
 rule corpus_ood:

@@ -14,6 +14,7 @@ import importlib.util
 SUBCOMMAND_MODULES = [
     "scalinglaws.corpus.acquire.cli",
     "scalinglaws.corpus.clean.cli",
+    "scalinglaws.corpus.prose.cli",
 ]
 
 

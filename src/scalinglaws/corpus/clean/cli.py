@@ -27,10 +27,11 @@ def _print_table(rows: list[dict]) -> None:
 
 
 def cmd_clean(args: argparse.Namespace) -> None:
-    from dataclasses import asdict
+    from dataclasses import asdict, replace
 
-    from scalinglaws.corpus.clean.pipeline import REPORT_COLUMNS, CleanOptions, clean
+    from scalinglaws.corpus.clean.pipeline import REPORT_COLUMNS, SOURCE_REPORT_COLUMNS, CleanOptions, clean
     from scalinglaws.corpus.clean.table import read_documents, write_documents
+    from scalinglaws.corpus.prose.build import CLEAN as PROSE_CLEAN
 
     try:
         options = CleanOptions.from_dict(json.loads(args.options_json))
@@ -39,14 +40,25 @@ def cmd_clean(args: argparse.Namespace) -> None:
     except ValueError as e:
         raise SystemExit(f"--options-json: {e}")
     start = time.time()
-    docs, report = clean(read_documents(args.input), options)
+    docs = [d for path in args.input for d in read_documents(path)]
+    prose = read_documents(args.prose) if args.prose else []
+    overrides = {source: replace(options, **PROSE_CLEAN) for source in sorted({d["source"] for d in prose})}
+    clash = sorted(set(overrides) & {d["source"] for d in docs})
+    if clash:
+        raise SystemExit(f"--prose {args.prose}: source(s) {clash} also name documents of --in; "
+                         "their filters would be ambiguous")
+    inputs = [*args.input, *([args.prose] if args.prose else [])]
+    docs, report = clean(docs + prose, options, overrides)
     write_documents(args.out, docs)
     _write_csv(args.report, REPORT_COLUMNS, report.rows)
+    if args.source_report:
+        _write_csv(args.source_report, SOURCE_REPORT_COLUMNS, report.by_source)
     write_json(f"{args.out}.provenance.json", {
-        "input": args.input, "input_sha256": file_sha256(args.input),
-        "options": asdict(options), "filters": report.rows,
+        "inputs": {path: file_sha256(path) for path in inputs},
+        "options": asdict(options), "source_options": {k: asdict(v) for k, v in overrides.items()},
+        "filters": report.rows, "filters_by_source": report.by_source,
     })
-    _print_table(report.rows)
+    _print_table(report.by_source)
     print(f"clean: {len(docs)} documents kept in {time.time() - start:.1f} s -> {args.out}", file=sys.stderr)
 
 
@@ -110,10 +122,15 @@ def cmd_files(args: argparse.Namespace) -> None:
 def register(subparsers) -> None:
     """Add the clean, decontam, ood, hf and files subcommands to the corpus CLI."""
     p = subparsers.add_parser("clean", help="filter and de-duplicate a document table")
-    p.add_argument("--in", dest="input", required=True, help="input document table (parquet)")
+    p.add_argument("--in", dest="input", required=True, action="append",
+                   help="input document table (parquet); repeat to clean several as one corpus")
+    p.add_argument("--prose", default=None,
+                   help="document table of prose sets, cleaned with the others under the prose filter settings "
+                        "(scalinglaws.corpus.prose.build.CLEAN)")
     p.add_argument("--options-json", default="{}", help="the corpus.clean config section as JSON")
     p.add_argument("--out", required=True, help="cleaned document table (parquet)")
     p.add_argument("--report", required=True, help="CSV: documents and bytes removed by each filter")
+    p.add_argument("--source-report", default=None, help="CSV: the same, one row per filter and source")
     p.set_defaults(func=cmd_clean)
 
     p = subparsers.add_parser("decontam", help="n-gram overlap of held-out sets with the train split")

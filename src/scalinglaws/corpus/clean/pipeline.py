@@ -12,6 +12,14 @@ Order (cheap and exact first, so later filters see less):
 7. ``near_dedupe``     MinHash-LSH clusters; ``cluster_id`` is the kept representative's id (the
                        longest member, ties to the smaller id); other members removed unless
                        ``keep_near_duplicates``
+
+Documents of one corpus may come from sources that need other settings (verse and dictionary
+entries are short lines, not a table of contents): ``overrides`` maps a ``source`` to the options
+its documents are filtered with. The per-document filters (unicode, boilerplate, min_length, toc,
+language) follow each document's options, boilerplate lines being counted among the documents that
+share a threshold; the dedupe steps use the base options across every source, so one corpus is
+deduplicated as a whole. The report has a row per filter and, in ``by_source``, a row per filter
+and source.
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ from scalinglaws.corpus.clean import dedupe, language, lines, unicode
 from scalinglaws.corpus.clean.table import text_bytes
 
 REPORT_COLUMNS = ("filter", "docs_in", "docs_removed", "bytes_removed", "docs_out", "bytes_out")
+SOURCE_REPORT_COLUMNS = ("source", *REPORT_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -81,9 +90,10 @@ class CleanOptions:
 
 @dataclass
 class Report:
-    """One row per filter, in the order they ran."""
+    """One row per filter, in the order they ran; ``by_source`` splits each row by source."""
 
     rows: list[dict] = field(default_factory=list)
+    by_source: list[dict] = field(default_factory=list)
 
     def add(self, name: str, before: list[dict], after: list[dict], bytes_before: int) -> None:
         bytes_after = sum(text_bytes(d["text"]) for d in after)
@@ -91,18 +101,26 @@ class Report:
             dict(filter=name, docs_in=len(before), docs_removed=len(before) - len(after),
                  bytes_removed=bytes_before - bytes_after, docs_out=len(after), bytes_out=bytes_after)
         )
+        for source in sorted({d["source"] for d in before}):
+            docs_in = [d for d in before if d["source"] == source]
+            docs_out = [d for d in after if d["source"] == source]
+            b_in, b_out = (sum(text_bytes(d["text"]) for d in part) for part in (docs_in, docs_out))
+            self.by_source.append(
+                dict(source=source, filter=name, docs_in=len(docs_in), docs_removed=len(docs_in) - len(docs_out),
+                     bytes_removed=b_in - b_out, docs_out=len(docs_out), bytes_out=b_out)
+            )
 
 
 def _progress(docs: list[dict], desc: str):
     return tqdm(docs, desc=f"clean: {desc}", unit="doc", leave=False, mininterval=2.0)
 
 
-def _unicode(docs, o):
-    out = [{**d, "text": unicode.repair(d["text"], o.unicode).strip()} for d in _progress(docs, "unicode")]
+def _unicode(docs, o, of):
+    out = [{**d, "text": unicode.repair(d["text"], of(d).unicode).strip()} for d in _progress(docs, "unicode")]
     return [d for d in out if d["text"]]
 
 
-def _exact(docs, o):
+def _exact(docs, o, of):
     if not o.exact_dedupe:
         return docs
     seen: set[str] = set()
@@ -115,34 +133,39 @@ def _exact(docs, o):
     return kept
 
 
-def _boilerplate(docs, o):
-    if o.boilerplate_min_docs <= 0:
-        return docs
-    repeated = lines.repeated_lines([d["text"] for d in docs], o.boilerplate_min_docs)
-    if not repeated:
-        return docs
-    out = [{**d, "text": lines.remove_lines(d["text"], repeated)} for d in docs]
+def _boilerplate(docs, o, of):
+    by_threshold: dict[int, list[int]] = {}  # documents that share a threshold share their counts
+    for i, d in enumerate(docs):
+        if of(d).boilerplate_min_docs > 0:
+            by_threshold.setdefault(of(d).boilerplate_min_docs, []).append(i)
+    out = list(docs)
+    for threshold, members in by_threshold.items():
+        repeated = lines.repeated_lines([docs[i]["text"] for i in members], threshold)
+        if repeated:
+            for i in members:
+                out[i] = {**docs[i], "text": lines.remove_lines(docs[i]["text"], repeated)}
     return [d for d in out if d["text"]]
 
 
-def _min_length(docs, o):
-    return [d for d in docs if len(d["text"]) >= o.min_chars]
+def _min_length(docs, o, of):
+    return [d for d in docs if len(d["text"]) >= of(d).min_chars]
 
 
-def _toc(docs, o):
-    return [d for d in docs if lines.short_line_share(d["text"], o.toc_short_words) <= o.toc_max_short_share]
+def _toc(docs, o, of):
+    return [d for d in docs
+            if lines.short_line_share(d["text"], of(d).toc_short_words) <= of(d).toc_max_short_share]
 
 
-def _language(docs, o):
+def _language(docs, o, of):
     out = []
     for d in _progress(docs, "language"):
-        lang, _ = language.identify(d["text"], o.lang_sample_chars)
-        if not o.languages or lang in o.languages:
+        lang, _ = language.identify(d["text"], of(d).lang_sample_chars)
+        if not of(d).languages or lang in of(d).languages:
             out.append({**d, "lang": lang})
     return out
 
 
-def _near(docs, o):
+def _near(docs, o, of):
     docs = sorted(docs, key=lambda d: d["id"])
     if not o.near_dedupe or not docs:
         return [{**d, "cluster_id": d["id"]} for d in docs]
@@ -173,12 +196,21 @@ FILTERS: list[tuple[str, Callable]] = [
 ]
 
 
-def clean(docs: list[dict], options: CleanOptions) -> tuple[list[dict], Report]:
-    """Run every filter over ``docs``; return the kept documents (sorted by id) and the report."""
+def clean(docs: list[dict], options: CleanOptions,
+          overrides: dict[str, CleanOptions] | None = None) -> tuple[list[dict], Report]:
+    """Run every filter over ``docs``; return the kept documents (sorted by id) and the report.
+
+    A document whose ``source`` is a key of ``overrides`` is filtered with those options.
+    """
+    overrides = overrides or {}
+
+    def of(doc: dict) -> CleanOptions:
+        return overrides.get(doc["source"], options)
+
     report = Report()
     nbytes = sum(text_bytes(d["text"]) for d in docs)
     for name, step in FILTERS:
-        kept = step(docs, options)
+        kept = step(docs, options, of)
         report.add(name, docs, kept, nbytes)
         docs, nbytes = kept, report.rows[-1]["bytes_out"]
     return sorted(docs, key=lambda d: d["id"]), report
