@@ -66,6 +66,10 @@ def report(tmp_path_factory) -> Path:
     # the corpus stage's cleaning report sits upstream of the run tables and is marked for the report
     (work / "results/corpus/clean").mkdir(parents=True)
     (work / "results/corpus/clean/main.filters.csv").write_text("filter,documents,bytes\n")
+    (work / "results/corpus/clean/main.filters_by_source.csv").write_text("source,filter,documents,bytes\n")
+    # so is the LR scan's table, which the tuned LR of every run depends on
+    for suffix in (".csv", ".md"):
+        (work / f"results/tables/lr_scan{suffix}").write_text("N,lr,test_loss\n")
     for cell in config["studies"]["size"].get("track", []):  # the tracked run: its tracking.parquet is optional
         (work / f"results/runs/size/{cell}").mkdir(parents=True)
         (work / f"results/runs/size/{cell}/summary.json").write_text("{}")

@@ -140,7 +140,7 @@ def test_plan_packs_small_cells_together_and_big_ones_alone():
     assert [p.cells for p in plan_packs(studies, VOCAB, max_cells=1, max_flops=1e12)] == [("a",), ("b",), ("c",), ("x",)]
     # a study of its own packing: one cell per job there, the others as before
     assert [p.cells for p in plan_packs(studies, VOCAB, max_cells=2, max_flops=1e12, study_cells={"s": 1})] == \
-        [("a",), ("c",), ("b",), ("x",)]
+        [("a",), ("b",), ("c",), ("x",)]
 
 
 # cells of one shape, as a GPU pack stacks them: other seeds, schedules, dataset sizes, noise scale
