@@ -144,8 +144,9 @@ def transformer_loss_at(size: pd.DataFrame, curves: pd.DataFrame | None, N: floa
 
 
 def reference(inp: "Inputs", compared: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame | None, str]:
-    """The Transformers a comparison study is checked against, the curves to read them off (None:
-    their final losses are at the compared runs' budget) and a note saying which."""
+    """The Transformers a comparison study is checked against, the curves to read them off (None
+    when their final losses are at the compared runs' budget, or when there are no curves) and a
+    note saying which."""
     from scalinglaws.figures.style import reference_transformers
 
     ref = reference_transformers(inp.runs, compared)
@@ -723,9 +724,11 @@ def fig21(inp: Inputs) -> list[dict]:
     try:
         short = inp.study("context")
         short = short[short["n_ctx"] <= 8]
-        full, curves, _ = reference(inp, short)
-        how = ("against Transformers trained to the same budget" if curves is None and
-               np.isclose(full["tokens"].median(), short["tokens"].median(), rtol=0.02)
+        from scalinglaws.figures.style import reference_transformers
+
+        ref = reference_transformers(inp.runs, short)  # per-position losses are final ones: no curves to read
+        full = ref.runs
+        how = ("against Transformers trained to the same budget" if ref.same_budget
                else "against the size study's final per-position losses at its own budget")
         pairs = []
         for r in short.itertuples():

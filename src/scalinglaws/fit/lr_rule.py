@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from scalinglaws.io import read_json, write_json, write_table
+from scalinglaws.train.schedule import tuned_lr
 
 FORM = "lr = lr_ref * (N / N_ref)^-p, clamped to the scanned LR range"
 
@@ -81,6 +82,7 @@ def fit_lr_rule(runs: list[dict], n_boot: int = 1000, seed: int = 0) -> dict:
     sizes = [(N, np.array([r["lr"] for r in by_size[N]]), np.array([r["loss"] for r in by_size[N]])) for N in Ns]
     ses = [np.array([r["se"] for r in by_size[N]]) for N in Ns]
     lr_ref, p, optima = _fit_optima(sizes, N_ref)
+    at_edge = [size_optimum(lrs, losses)[1] for _, lrs, losses in sizes]
     rng = np.random.default_rng(seed)
     draws = []
     for _ in range(n_boot):
@@ -89,7 +91,7 @@ def fit_lr_rule(runs: list[dict], n_boot: int = 1000, seed: int = 0) -> dict:
         draws.append(_fit_optima(redrawn, N_ref)[:2])
     draws = np.array(draws) if draws else np.full((1, 2), np.nan)
     warnings = [f"N {N:.3g}: the best LR {lrs[np.argmin(losses)]:.3g} is at the edge of the scan"
-                for N, lrs, losses in sizes if size_optimum(lrs, losses)[1]]
+                for (N, lrs, losses), edge in zip(sizes, at_edge) if edge]
     all_lrs = [r["lr"] for r in runs]
     return {
         "law": "lr_rule",
@@ -100,10 +102,10 @@ def fit_lr_rule(runs: list[dict], n_boot: int = 1000, seed: int = 0) -> dict:
                       "p": np.percentile(draws[:, 1], [2.5, 97.5]).tolist()},
         "lr_range": [min(all_lrs), max(all_lrs)],
         "N_range": [Ns[0], Ns[-1]],
-        "per_size": [{"N": N, "lr_opt": opt, "at_edge": size_optimum(lrs, losses)[1],
+        "per_size": [{"N": N, "lr_opt": opt, "at_edge": edge,
                       "scan": sorted(({"lr": r["lr"], "loss": r["loss"], "se": r["se"], "run": r["run"]}
                                       for r in by_size[N]), key=lambda r: r["lr"])}
-                     for (N, lrs, losses), opt in zip(sizes, optima)],
+                     for N, opt, edge in zip(Ns, optima, at_edge)],
         "n_boot": n_boot,
         "warnings": warnings,
     }
@@ -112,14 +114,12 @@ def fit_lr_rule(runs: list[dict], n_boot: int = 1000, seed: int = 0) -> dict:
 def scan_table(rule: dict) -> list[dict]:
     """One row per scanned run: size, LR, final test loss with its standard error, the size's fitted
     optimum and the rule's LR at that size (what the other studies train with)."""
-    lo, hi = rule["lr_range"]
     rows = []
     for size in rule["per_size"]:
-        ruled = rule["params"]["lr_ref"] * (size["N"] / rule["N_ref"]) ** -rule["params"]["p"]
         for run in size["scan"]:
             rows.append({"N": size["N"], "lr": run["lr"], "test_loss": run["loss"], "test_loss_se": run["se"],
                          "lr_opt": size["lr_opt"], "lr_opt_at_edge": size["at_edge"],
-                         "lr_rule": min(max(ruled, lo), hi), "run_id": run["run"]})
+                         "lr_rule": tuned_lr(rule, size["N"]), "run_id": run["run"]})
     return rows
 
 
