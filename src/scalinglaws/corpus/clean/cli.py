@@ -30,7 +30,7 @@ def cmd_clean(args: argparse.Namespace) -> None:
     from dataclasses import asdict, replace
 
     from scalinglaws.corpus.clean.pipeline import REPORT_COLUMNS, SOURCE_REPORT_COLUMNS, CleanOptions, clean
-    from scalinglaws.corpus.clean.table import read_documents, write_documents
+    from scalinglaws.corpus.documents import read_documents, write_documents
     from scalinglaws.corpus.prose.build import CLEAN as PROSE_CLEAN
 
     try:
@@ -65,7 +65,7 @@ def cmd_clean(args: argparse.Namespace) -> None:
 def cmd_decontam(args: argparse.Namespace) -> None:
     from scalinglaws.corpus.clean import decontam
     from scalinglaws.corpus.clean.ngrams import TokenHasher
-    from scalinglaws.corpus.clean.table import read_documents
+    from scalinglaws.corpus.documents import read_documents
 
     others = []
     for spec in args.other:
@@ -95,7 +95,7 @@ def cmd_ood(args: argparse.Namespace) -> None:
 
 
 def cmd_hf(args: argparse.Namespace) -> None:
-    from scalinglaws.corpus.clean.table import write_documents
+    from scalinglaws.corpus.documents import write_documents
     from scalinglaws.corpus.sources import hf
 
     try:
@@ -108,7 +108,7 @@ def cmd_hf(args: argparse.Namespace) -> None:
 
 
 def cmd_files(args: argparse.Namespace) -> None:
-    from scalinglaws.corpus.clean.table import write_documents
+    from scalinglaws.corpus.documents import write_documents
     from scalinglaws.corpus.sources import files
 
     try:
