@@ -47,7 +47,8 @@ Modules
 ``core``       Law, Param, FitSettings, FitResult, fit_law (the driver), save_fit
 ``laws``       each law as a pure function of its constants, with its start grid
 ``paper``      every published constant, inconsistencies named by source
-``analytic``   Eqs 5.1-5.5 (B_crit, S_min, E_min, C_min), App B closed forms, Figs 3, 12, 15
+``analytic``   the equations: Eqs 1.1-1.6 (which ``laws`` fits), 5.1-5.5 (B_crit, S_min, E_min, C_min), App B
+               closed forms, Figs 3, 12, 15
 ``size_data``  L(N), L(D), L(N, D), overfitting, early-stop bound, Chinchilla, log vs power
 ``compute``    batch-adjusted curves, the compute envelope, L(C), L(C_min), L(N, S), Table 6 trends
 ``batch``      batch-scan crossings, the S-E hyperbola, B_crit(L) from scans or the noise scale

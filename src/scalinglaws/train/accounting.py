@@ -11,8 +11,6 @@ import torch.nn as nn
 
 from scalinglaws.train.model import TransformerConfig
 
-PF_DAY = 1e15 * 24 * 3600  # FLOPs in one petaflop/s-day
-
 
 def paper_nonembedding(cfg: TransformerConfig) -> int:
     """N = 2 d_model n_layer (2 d_attn + d_ff): Table 1, biases and layer norms left out."""
