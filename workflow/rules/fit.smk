@@ -59,7 +59,7 @@ rule fit_suite:
         CONDA_ENV
     shell:
         "python -m scalinglaws.fit suite --runs {input.runs} --curves {input.curves} --positions {input.positions} "
-        "--laws {params.laws} --n-boot {params.n_boot} --out {params.out} --tables {params.tables} --no-table1 "
+        "--laws {params.laws} --n-boot {params.n_boot} --out {params.out} --tables {params.tables} "
         "> {log} 2>&1"
 
 
