@@ -86,7 +86,8 @@ def write_table(df, stem: str | os.PathLike) -> None:
 
 
 def name_equals_value(text: str) -> tuple[str, str]:
-    """An argparse type for ``NAME=VALUE`` arguments (a shard, a study's kind, a figure input)."""
+    """An argparse type for ``NAME=VALUE`` arguments (a shard, a study's kind, a figure input, a held-out
+    set, a law's column)."""
     name, sep, value = text.partition("=")
     if not sep or not name or not value:
         raise argparse.ArgumentTypeError(f"{text!r} is not NAME=VALUE")
