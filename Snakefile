@@ -34,8 +34,8 @@ rule all:
     input:
         # every run is a target in its own right, so a deleted run directory is retrained
         expand("{run}/{name}", run=RUN_DIRS, name=["summary.json", "eval.json"]),
-        "results/scorecard.csv",
+        rules.scorecard.output.csv,
         FIGURES,
         TABLES,
         PREDICTION_OUTPUTS,
-        "results/corpus/decontamination.csv",
+        rules.decontamination.output[0],

@@ -27,7 +27,7 @@ def power_law_results(tmp_path_factory):
     (out / "tables").mkdir()
     runs.to_parquet(out / "tables" / "runs.parquet")
     curves.to_parquet(out / "tables" / "curves.parquet")
-    write_suite(suite, out / "fits", out / "tables", table1=False)
+    write_suite(suite, out / "fits", out / "tables")
     return out
 
 
@@ -42,7 +42,7 @@ def test_logarithmic_runs_fail_fig23(tmp_path):
     runs = synthetic.converged_runs(sizes=np.logspace(4, 9, 8), noise=0.0)
     runs["test_loss"] = -0.25 * np.log(runs["N"] / 7.1e12)  # exactly the Fig 23 logarithm
     suite = fit_suite(runs, None, laws=["L_N", "log_N"], settings=FitSettings(n_boot=0), bases=("non_embedding",))
-    write_suite(suite, tmp_path, table1=False)
+    write_suite(suite, tmp_path)
     inp = Inputs(runs=runs, **scorecard.load_fits(tmp_path))
     (result,) = scorecard.fig23(inp)
     assert result["verdict"] == FAIL

@@ -61,27 +61,33 @@ def file_sha256(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
-def write_table(df, stem: str | os.PathLike, floatfmt: str = ".4g") -> None:
-    """Write a table as ``<stem>.csv`` and ``<stem>.md`` (a GitHub-flavoured Markdown table), atomically."""
-    stem = Path(stem)
-    with atomic_path(stem.with_suffix(".csv")) as tmp:
+def write_table(df, stem: str | os.PathLike) -> None:
+    """Write a table as ``<stem>.csv`` and ``<stem>.md`` (a GitHub-flavoured Markdown table), atomically.
+
+    The CSV holds every digit; the Markdown writes floats to 4 significant digits, integers and
+    text as they are (a vocabulary of 50257 stays 50257), NaN, NA and None as blanks.
+    """
+    import pandas as pd  # here, not at the top: stages that write no tables import io without it
+
+    with atomic_path(f"{stem}.csv") as tmp:
         df.to_csv(tmp, index=False)
 
     def cell(value: Any) -> str:
-        if value is None or (isinstance(value, float) and value != value):
+        if value is None or value is pd.NA or (isinstance(value, float) and value != value):
             return ""
         if isinstance(value, float):
-            return format(value, floatfmt)
+            return format(value, ".4g")
         return str(value).replace("|", "\\|")
 
     lines = ["| " + " | ".join(map(str, df.columns)) + " |", "|" + "---|" * len(df.columns)]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in df.itertuples(index=False)]
-    with atomic_path(stem.with_suffix(".md")) as tmp:
+    with atomic_path(f"{stem}.md") as tmp:
         tmp.write_text("\n".join(lines) + "\n")
 
 
 def name_equals_value(text: str) -> tuple[str, str]:
-    """An argparse type for ``NAME=VALUE`` arguments (a shard, a study's kind, a figure input)."""
+    """An argparse type for ``NAME=VALUE`` arguments (a shard, a study's kind, a figure input, a held-out
+    set, a law's column)."""
     name, sep, value = text.partition("=")
     if not sep or not name or not value:
         raise argparse.ArgumentTypeError(f"{text!r} is not NAME=VALUE")

@@ -63,8 +63,10 @@ def test_extractors(fetched, extractor):
     summary = extract(fetched / "status.parquet", extractor, fetched / f"{extractor}.parquet")
     assert summary["documents"] == 5 and summary["empty"] == 1
     docs = pq.read_table(fetched / f"{extractor}.parquet").to_pylist()
-    for n, doc in enumerate(docs):
-        assert marker(n) in doc["text"] and "Copyright the fault server" not in doc["text"]
+    assert [d["id"] for d in docs] == sorted(d["id"] for d in docs)  # a document table, sorted by id
+    for n in range(5):
+        (doc,) = [d for d in docs if marker(n) in d["text"]]
+        assert "Copyright the fault server" not in doc["text"]
         assert doc["extractor"] == extractor and doc["extractor_version"]
 
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from scalinglaws.corpus.clean import lines
 from scalinglaws.corpus.clean.pipeline import REPORT_COLUMNS, SOURCE_REPORT_COLUMNS, CleanOptions, clean
-from scalinglaws.corpus.clean.table import write_documents
+from scalinglaws.corpus.documents import write_documents
 
 from .conftest import english, make_doc
 

@@ -6,7 +6,7 @@ import pandas as pd
 
 from scalinglaws.corpus.clean import decontam
 from scalinglaws.corpus.clean.ngrams import TokenHasher, ngram_hashes
-from scalinglaws.corpus.clean.table import write_documents
+from scalinglaws.corpus.documents import write_documents
 
 from .conftest import english, make_doc
 

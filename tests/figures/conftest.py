@@ -19,5 +19,5 @@ def results(tmp_path_factory):
         df.to_parquet(root / f"{name}.parquet", index=False)
     fitted = suite.fit_suite(tables["runs"], tables["curves"], positions=tables["positions"],
                              laws=suite.laws_for(fit_kinds(CONFIG)), settings=FitSettings(n_boot=8))
-    suite.write_suite(fitted, root / "fits", root / "tables", table1=False)
+    suite.write_suite(fitted, root / "fits", root / "tables")
     return root

@@ -37,13 +37,13 @@ def test_a_degenerate_grid_still_writes_every_declared_file(tmp_path, capsys):
     laws = suite.laws_for(fit_kinds({"studies": {"size": {}, "batch": {}}}))
     suite.main(["suite", "--runs", str(tmp_path / "runs.parquet"), "--curves", str(tmp_path / "curves.parquet"),
                 "--positions", str(tmp_path / "positions.parquet"), "--laws", *laws, "--n-boot", "4",
-                "--out", str(tmp_path / "fits"), "--tables", str(tmp_path / "tables"), "--no-table1"])
+                "--out", str(tmp_path / "fits"), "--tables", str(tmp_path / "tables")])
     for path in suite.fit_paths(laws, str(tmp_path / "fits")).values():
         fit = json.loads(open(path).read())
         assert fit["params"] or fit["not_fitted"]
     assert "not fitted" in capsys.readouterr().out
     assert all((tmp_path / "tables" / f"{stem.split('/')[-1]}.md").exists() for stem in suite.table_paths().values())
-    assert not list((tmp_path / "tables").glob("table1*"))  # the workflow's own rule writes Table 1
+    assert not list((tmp_path / "tables").glob("table1*"))  # Table 1 is train.table1's
     for name in ("per_token.json", "batch_critical.csv", "B_crit_adopted.json", "summary.json"):
         assert (tmp_path / "fits" / name).exists(), name
 
@@ -81,7 +81,7 @@ def test_the_adopted_bcrit_is_the_one_s_min_and_table_5_use(tmp_path):
                              bases=("non_embedding",), settings=suite.FitSettings(n_boot=8))
     choice = fitted["bcrit"]
     assert choice["source"] in ("batch scans", "gradient noise scale")
-    suite.write_suite(fitted, tmp_path / "fits", tmp_path / "tables", table1=False)
+    suite.write_suite(fitted, tmp_path / "fits", tmp_path / "tables")
     assert json.loads((tmp_path / "fits" / "B_crit_adopted.json").read_text())["params"] == choice["params"]
     table5 = pd.read_csv(tmp_path / "tables" / "table5_trend_parameters.csv").set_index("quantity")
     assert table5.loc["alpha_B", "ours"] == pytest.approx(choice["params"]["alpha_B"])

@@ -1,6 +1,7 @@
-"""Tables 1-6, the suite over both bases, the CLI, and imports without torch or Snakemake."""
+"""Tables 2-6 and the table writer, the suite over both bases, the CLI, and imports without torch or Snakemake."""
 
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 
 from scalinglaws.fit import FitSettings, paper, synthetic, tables
 from scalinglaws.fit.suite import fit_suite, main, table_paths, write_suite
+from scalinglaws.io import write_table
 
 
 @pytest.fixture(scope="module")
@@ -56,25 +58,11 @@ def test_missing_fit_is_marked_not_fitted():
     assert t2["ours"].isna().all() and t2["notes"].str.contains("not fitted").all()
 
 
-def test_table_1_gpt2_small():
-    # GPT-2 small: N = 12 * 12 * 768^2 = 84,934,656; C_forward = 2N + 2 * 12 * 1024 * 768
-    m = {"gpt2": {"n_layer": 12, "d_model": 768, "d_attn": 768, "d_ff": 3072, "n_ctx": 1024, "n_vocab": 50257,
-                  "N_measured": 85_056_000}}
-    t1 = tables.table_1(m).set_index("quantity")
-    assert t1.loc["gpt2: N (non-embedding)", "paper"] == 84_934_656
-    assert t1.loc["gpt2: C_forward per token", "paper"] == 2 * 84_934_656 + 2 * 12 * 1024 * 768
-    assert "measured/formula" in t1.loc["gpt2: N (non-embedding)", "notes"]
-
-
-def test_table_1_from_runs_table():
-    runs = pd.DataFrame({"n_layer": [2, 2], "d_model": [32, 32], "d_attn": [32, 32], "d_ff": [128, 128], "n_ctx": [64, 64],
-                         "params_embedding": [512 * 32] * 2, "params_position": [64 * 32] * 2,
-                         "N_exact_nonembedding": [25_000, 25_000]})
-    m = tables.models_from_runs(runs)
-    assert list(m) == ["L2_d32_ff128"] and m["L2_d32_ff128"]["n_vocab"] == 512
-    t1 = tables.table_1(m).set_index("quantity")
-    assert t1.loc["L2_d32_ff128: embedding parameters", "paper"] == t1.loc["L2_d32_ff128: embedding parameters", "ours"]
-    assert t1.loc["L2_d32_ff128: N (non-embedding)", "paper"] == 24_576
+def test_markdown_keeps_integers_and_rounds_floats(tmp_path):
+    table = pd.DataFrame({"n_vocab": [50257], "alpha": [0.0761234], "note": ["a|b"], "lo": [math.nan]})
+    write_table(table, tmp_path / "t")
+    assert (tmp_path / "t.md").read_text().splitlines()[2] == "| 50257 | 0.07612 | a\\|b |  |"
+    assert pd.read_csv(tmp_path / "t.csv")["alpha"].iloc[0] == 0.0761234
 
 
 def test_write_suite_and_tables(suite, tmp_path):

@@ -8,7 +8,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from scalinglaws.corpus.documents import DOCUMENT_SCHEMA
+from scalinglaws.corpus.documents import DOCUMENT_SCHEMA, ROW_GROUP_ROWS
 from scalinglaws.tokenize import split
 from scalinglaws.tokenize.__main__ import main
 from scalinglaws.tokenize.split import split_documents
@@ -95,7 +95,7 @@ def test_row_order_of_the_input_does_not_matter(tmp_path, many, monkeypatch, lay
         assert provenance["input_sha256"] == sha256(src)
     train = pq.ParquetFile(tmp_path / "unsorted" / "train.parquet").metadata
     assert [train.row_group(i).num_rows for i in range(train.num_row_groups - 1)] == \
-        [split.ROW_GROUP_ROWS] * (train.num_row_groups - 1)
+        [ROW_GROUP_ROWS] * (train.num_row_groups - 1)
     assert not list(tmp_path.rglob(".*"))  # no temporary files left
 
 

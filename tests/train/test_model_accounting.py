@@ -1,5 +1,6 @@
 """The model counts itself the way the paper does, and its FLOPs agree with torch's counter."""
 
+import pandas as pd
 import pytest
 import torch
 from torch.nn.attention import SDPBackend, sdpa_kernel
@@ -7,6 +8,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from scalinglaws.train.accounting import paper_nonembedding, transformer_accounting
 from scalinglaws.train.model import Transformer, TransformerConfig, token_losses
+from scalinglaws.train.table1 import main as table1_main
 
 
 def test_gpt2_small_has_its_published_parameter_count():
@@ -70,3 +72,19 @@ def test_reuse_multiplies_compute_not_parameters():
 def test_impossible_shape_is_refused():
     with pytest.raises(ValueError, match="not divisible"):
         TransformerConfig(n_layer=2, d_model=100, n_head=3, vocab_size=10, n_ctx=8)
+
+
+def test_table1_beside_the_model_and_its_command_line(tmp_path):
+    # Table 1 has one home: the formulas beside the counts of a built model (train.table1's CLI)
+    runs = pd.DataFrame({"run_id": ["small", "big"], "N": [24_576, 98_304], "n_layer": [2, 2], "d_model": [32, 64],
+                         "n_head": [4, 4], "vocab_size": [50257, 50257], "n_ctx": [64, 64], "d_attn": [32, 64],
+                         "d_ff": [128, 256]})
+    runs.to_parquet(tmp_path / "runs.parquet")
+    table1_main(["--runs", str(tmp_path / "runs.parquet"), "--out", str(tmp_path / "table1.csv")])
+    t1 = pd.read_csv(tmp_path / "table1.csv").set_index("operation")
+    assert (t1["model"].str.startswith("big (n_layer=2, d_model=64")).all()
+    for operation in ("Attention: QKV", "Attention: Project", "Feedforward", "Total (non-embedding)"):
+        assert t1.loc[operation, "parameters_model"] == t1.loc[operation, "parameters_paper"]
+    assert t1.loc["Total (non-embedding)", "parameters_paper"] == 98_304
+    assert t1.loc["Embed", "parameters_paper"] == (50257 + 64) * 64
+    assert "| 3220544 |" in (tmp_path / "table1.md").read_text()  # integers stay whole in the Markdown

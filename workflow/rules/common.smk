@@ -18,8 +18,11 @@ from scalinglaws.train.pack import run_files
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+# a web source is fetched and extracted (corpus.smk); the others arrive as text
+WEB_SOURCE = config["corpus"]["source"] in ("debian-docs", "reddit", "urls")
+
 try:
-    if config["corpus"]["source"] in ("debian-docs", "reddit", "urls"):
+    if WEB_SOURCE:
         AcquireOptions.from_dict(config["corpus"])  # what the schema cannot check (CIDRs) fails the dry run
     CELLS = expand_studies(config)
     check_config(config, CELLS)  # what the schema cannot see: budgets, heads, fixed N, corpus files
@@ -57,7 +60,6 @@ def corpus_load_args(wildcards=None):
 
 # Snakemake starts jobs of higher priority first: rank the packs by their planned work
 PACK_PRIORITY = {pack.name: rank for rank, pack in enumerate(sorted(PACKS, key=lambda p: p.flops))}
-OOD_SHARDS = {name: f"results/data/tokens/ood/{name}.bin" for name in OOD_SETS}
 # the tuned LR: a rule fitted to the lr_scan study (fit.smk), an input of every pack with an lr "tuned" cell
 LR_SCAN = next((name for name, kind in study_kinds(config).items() if kind == "lr_scan"), None)
 LR_RULE = "results/fits/lr_rule.json"
@@ -87,16 +89,9 @@ def pack_prediction_input(pack):
     return {"prediction": ancient(path)} if path else {}
 
 
-# registered predictions (predict.smk): the files a prediction reads of a run; the table and figure
+# registered predictions (predict.smk): the files a prediction reads of a run
 def run_files_of(study, cells):
     return expand("results/runs/{study}/{cell}/{name}", study=study, cell=cells, name=["summary.json", "eval.json"])
-
-
-PREDICTION_OUTPUTS = (
-    ["results/tables/predictions.csv", "results/tables/predictions.md", "results/figures/predictions.png"]
-    if HELD_OUT
-    else []
-)
 
 
 def pack_cells_json(pack):

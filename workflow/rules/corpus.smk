@@ -1,8 +1,8 @@
 # Corpus stage: acquire raw pages, extract their text, read the prose of the training mix, clean;
-# build the out-of-distribution sets.
+# build the out-of-distribution sets (their overlap with the train split is tokenize.smk's).
 
 
-if config["corpus"]["source"] in ("debian-docs", "reddit", "urls"):
+if WEB_SOURCE:
 
     rule corpus_acquire:
         output:
@@ -20,7 +20,7 @@ if config["corpus"]["source"] in ("debian-docs", "reddit", "urls"):
 
     rule corpus_extract:
         input:
-            "results/corpus/main/fetch_status.parquet",
+            rules.corpus_acquire.output[0],
         output:
             "results/corpus/main/extracted.parquet",
         params:
@@ -64,8 +64,8 @@ rule corpus_prose:
 
 rule corpus_clean:
     input:
-        pages="results/corpus/main/extracted.parquet",
-        prose=["results/corpus/main/prose.parquet"] if PROSE_SETS else [],
+        pages=(rules.corpus_extract if WEB_SOURCE else rules.corpus_load).output[0],
+        prose=rules.corpus_prose.output if PROSE_SETS else [],
     output:
         docs="results/corpus/clean/main.parquet",
         report=report(
@@ -99,24 +99,3 @@ rule corpus_ood:
         CONDA_ENV
     shell:
         "python -m scalinglaws.corpus ood --set {wildcards.ood} --cache results/cache --out {output} 2> {log}"
-
-
-rule decontamination:
-    # cheap aggregation: runs in the Snakemake process itself, never as a cluster job
-    localrule: True
-    input:
-        train="results/data/split/train.parquet",
-        test="results/data/split/test.parquet",
-        ood=expand("results/corpus/ood/{ood}.parquet", ood=OOD_SETS),
-    output:
-        report("results/corpus/decontamination.csv", caption="../report/decontamination.rst", category="Corpus"),
-    params:
-        others=lambda wc, input: " ".join(
-            [f"--other test={input.test}"] + [f"--other {name}={path}" for name, path in zip(OOD_SETS, input.ood)]
-        ),
-    log:
-        "logs/corpus/decontamination.log",
-    conda:
-        CONDA_ENV
-    shell:
-        "python -m scalinglaws.corpus decontam --train {input.train} {params.others} --n 13 --out {output} 2> {log}"

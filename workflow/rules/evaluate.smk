@@ -7,7 +7,7 @@ rule evaluate_extra:
     input:
         model="results/runs/{study}/{cell}/model.pt",
         summary="results/runs/{study}/{cell}/summary.json",
-        shard="results/data/tokens/ood/{ood}.bin",
+        shard=rules.encode_ood.output.bin,
     output:
         per_position="results/runs/{study}/{cell}/extra/{ood}.parquet",
         means="results/runs/{study}/{cell}/extra/{ood}.json",

@@ -5,11 +5,13 @@
 
 FIGURE_CODE = os.path.join(workflow.basedir, "src/scalinglaws/figures/{}.py")
 STYLE_CODE = os.path.join(workflow.basedir, "src/scalinglaws/figures/style.py")
-RUNS = "results/tables/runs.parquet"
-CURVES = "results/tables/curves.parquet"
-POSITIONS = "results/tables/positions.parquet"
-# the B_crit(L) the fit step adopted for S_min and C_min (batch scans, noise scale or the paper's)
-BCRIT = "results/fits/B_crit_adopted.json"
+RUNS = rules.collect_runs.output.runs
+CURVES = rules.collect_runs.output.curves
+POSITIONS = rules.collect_runs.output.positions
+# what the fit step writes beside the fits: the B_crit(L) it adopted for S_min and C_min (batch
+# scans, noise scale or the paper's), its summary, the batch table, per-token fits, early stopping
+FITTED = rules.fit_suite.output
+BCRIT = FITTED.bcrit
 # the summary of the size study's tracked cell, beside its tracking.parquet (Figs 8 and 20, right)
 TRACKED_RUNS = [
     f"results/runs/{study}/{cell}"
@@ -32,20 +34,20 @@ FIGURE_SPECS = {
     "fig07_lstm": ({"lstm"}, dict(runs=RUNS, positions=POSITIONS)),
     "fig08_generalization": ({"size"}, dict(runs=RUNS, **TRACKED)),
     "fig09_overfitting": ({"data"}, dict(runs=RUNS, **fit_inputs("L_ND", "overfitting"))),
-    "fig10_critical_batch": ({"batch"}, dict(curves=CURVES, batch_critical="results/fits/batch_critical.csv",
+    "fig10_critical_batch": ({"batch"}, dict(curves=CURVES, batch_critical=FITTED.batch_critical,
                                              **fit_inputs("B_crit", "B_crit_noise"), B_crit_adopted=BCRIT)),
     "fig11_compute_steps": ({"size"}, dict(runs=RUNS, curves=CURVES, **fit_inputs("L_NS"), B_crit_adopted=BCRIT)),
     "fig12_suboptimal": (set(), fit_inputs("L_NS")),
     "fig13_compute_trends": ({"size"}, dict(runs=RUNS, curves=CURVES, **fit_inputs("L_C", "L_Cmin"), B_crit_adopted=BCRIT)),
     "fig14_optimal_size_steps": ({"size"}, dict(runs=RUNS, curves=CURVES,
                                                 **fit_inputs("N_opt", "N_vs_C", "S_min_opt"), B_crit_adopted=BCRIT)),
-    "fig15_contradiction": (set(), dict(summary="results/fits/summary.json",
+    "fig15_contradiction": (set(), dict(summary=FITTED.summary,
                                         **fit_inputs("L_Cmin", "L_D", "D_opt"))),
-    "fig16_early_stopping": ({"data"}, dict(runs=RUNS, curves=CURVES, early_stop="results/fits/non_embedding/early_stop.csv")),
+    "fig16_early_stopping": ({"data"}, dict(runs=RUNS, curves=CURVES, early_stop=FITTED.early_stop)),
     "fig17_recurrent": ({"recurrent"}, dict(runs=RUNS)),
-    "fig18_batch_scans": ({"batch"}, dict(runs=RUNS, curves=CURVES, batch_critical="results/fits/batch_critical.csv")),
+    "fig18_batch_scans": ({"batch"}, dict(runs=RUNS, curves=CURVES, batch_critical=FITTED.batch_critical)),
     "fig19_sample_efficiency_min": ({"size"}, dict(runs=RUNS, curves=CURVES, B_crit_adopted=BCRIT)),
-    "fig20_per_token": ({"size"}, dict(runs=RUNS, positions=POSITIONS, per_token="results/fits/per_token.json",
+    "fig20_per_token": ({"size"}, dict(runs=RUNS, positions=POSITIONS, per_token=FITTED.per_token,
                                        **TRACKED)),
     "fig21_context_positions": ({"size"}, dict(runs=RUNS, positions=POSITIONS)),
     "fig22_lr_schedule": ({"lr_schedule"}, dict(runs=RUNS, curves=CURVES)),
@@ -53,13 +55,6 @@ FIGURE_SPECS = {
     "fig24_depth_generalization": ({"depth"}, dict(runs=RUNS)),
 }
 FIGURE_NAMES = [name for name, (needs, _) in FIGURE_SPECS.items() if needs <= STUDY_KINDS]
-
-FIGURES = expand("results/figures/{name}.{ext}", name=FIGURE_NAMES, ext=["png", "pdf"])
-TABLES = [
-    "results/tables/table1_parameters_flops.csv",
-    *expand("{stem}.{ext}", stem=FIT_TABLES.values(), ext=["csv", "md"]),
-    "results/tables/corpus_tokens.csv",
-]
 
 
 for figure in FIGURE_NAMES:
@@ -96,7 +91,7 @@ rule table1_parameters_flops:
     # cheap aggregation: runs in the Snakemake process itself, never as a cluster job
     localrule: True
     input:
-        "results/tables/runs.parquet",
+        RUNS,
     output:
         report(
             multiext("results/tables/table1_parameters_flops", csv=".csv", md=".md"),
@@ -109,3 +104,12 @@ rule table1_parameters_flops:
         CONDA_ENV
     shell:
         "python -m scalinglaws.train.table1 --runs {input} --out {output.csv} 2> {log}"
+
+
+# targets of the Snakefile's default rule
+FIGURES = [path for name in FIGURE_NAMES for path in getattr(rules, name).output]
+TABLES = [
+    rules.table1_parameters_flops.output.csv,
+    *expand("{stem}.{ext}", stem=FIT_TABLES.values(), ext=["csv", "md"]),
+    rules.token_table.output[0],
+]

@@ -7,22 +7,19 @@ rule fit_suite:
     # cheap aggregation: runs in the Snakemake process itself, never as a cluster job
     localrule: True
     input:
-        runs="results/tables/runs.parquet",
-        curves="results/tables/curves.parquet",
-        positions="results/tables/positions.parquet",
+        runs=rules.collect_runs.output.runs,
+        curves=rules.collect_runs.output.curves,
+        positions=rules.collect_runs.output.positions,
         # the fitting library itself: editing it refits (and redraws), it retrains nothing
         code=FIT_CODE,
     output:
         fits=list(FITS.values()),
         summary="results/fits/summary.json",
         bcrit="results/fits/B_crit_adopted.json",
-        extra=(["results/fits/per_token.json"] if "size" in STUDY_KINDS else [])
-        + (["results/fits/batch_critical.csv"] if "batch" in STUDY_KINDS else [])
-        + (
-            expand("results/fits/{basis}/early_stop.csv", basis=["non_embedding", "total"])
-            if "data" in STUDY_KINDS
-            else []
-        ),
+        per_token="results/fits/per_token.json" if "size" in STUDY_KINDS else [],
+        batch_critical="results/fits/batch_critical.csv" if "batch" in STUDY_KINDS else [],
+        early_stop="results/fits/non_embedding/early_stop.csv" if "data" in STUDY_KINDS else [],
+        early_stop_total="results/fits/total/early_stop.csv" if "data" in STUDY_KINDS else [],
         table2=report(
             multiext(FIT_TABLES[2], csv=".csv", md=".md"),
             caption="../report/table2.rst",
@@ -59,7 +56,7 @@ rule fit_suite:
         CONDA_ENV
     shell:
         "python -m scalinglaws.fit suite --runs {input.runs} --curves {input.curves} --positions {input.positions} "
-        "--laws {params.laws} --n-boot {params.n_boot} --out {params.out} --tables {params.tables} --no-table1 "
+        "--laws {params.laws} --n-boot {params.n_boot} --out {params.out} --tables {params.tables} "
         "> {log} 2>&1"
 
 

@@ -11,7 +11,7 @@ rule predict_largest:
     localrule: True
     input:
         runs=lambda wildcards: run_files_of(wildcards.study, HELD_OUT[wildcards.study].predictors),
-        train_meta="results/data/tokens/train.json",
+        train_meta=expand(rules.encode_split.output.json, split="train")[0],
     output:
         "results/predictions/{study}.json",
     wildcard_constraints:
@@ -59,7 +59,7 @@ rule predictions_figure:
     # cheap aggregation: runs in the Snakemake process itself, never as a cluster job
     localrule: True
     input:
-        table="results/tables/predictions.csv",
+        table=rules.predictions_table.output.csv,
         registered=[held.path for held in HELD_OUT.values()],
         code=FIGURE_CODE.format("predictions"),
         style=STYLE_CODE,
@@ -78,3 +78,7 @@ rule predictions_figure:
     shell:
         "python -m scalinglaws.figures predictions --in predictions={input.table} {params.registered} "
         "--out {output.png} 2> {log}"
+
+
+# targets of the Snakefile's default rule: the table and the figure, when the largest cells are predicted
+PREDICTION_OUTPUTS = [*rules.predictions_table.output, rules.predictions_figure.output.png] if HELD_OUT else []

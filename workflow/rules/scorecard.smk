@@ -1,6 +1,7 @@
 # The reproduction scorecard: every figure's and table's claim from docs/findings.md checked on
 # our runs and fits (scalinglaws.scorecard). It reads what the figures read, so it is rebuilt whenever
-# a run, a fit or the checks change.
+# a run, a fit or the checks change. RUNS, CURVES, POSITIONS, FITTED and BCRIT are defined in
+# figures.smk.
 
 rule scorecard:
     # cheap aggregation: runs in the Snakemake process itself, never as a cluster job
@@ -10,12 +11,12 @@ rule scorecard:
         curves=CURVES,
         positions=POSITIONS,
         fits=list(FITS.values()),
-        summary="results/fits/summary.json",
+        summary=FITTED.summary,
         bcrit=BCRIT,
         table4=f"{FIT_TABLES[4]}.md",
-        extra=(["results/fits/per_token.json"] if "size" in STUDY_KINDS else [])
-        + (["results/fits/batch_critical.csv"] if "batch" in STUDY_KINDS else [])
-        + (["results/fits/non_embedding/early_stop.csv"] if "data" in STUDY_KINDS else []),
+        per_token=FITTED.per_token,
+        batch_critical=FITTED.batch_critical,
+        early_stop=FITTED.early_stop,
         code=os.path.join(workflow.basedir, "src/scalinglaws/scorecard.py"),
     output:
         report(

@@ -1,9 +1,10 @@
-# Holdout split on documents, byte-level BPE on the train split, token shards.
+# Holdout split on documents, the held-out sets' overlap with the train split (decontamination),
+# byte-level BPE on the train split, token shards.
 
 
 rule split:
     input:
-        "results/corpus/clean/main.parquet",
+        rules.corpus_clean.output.docs,
     output:
         train="results/data/split/train.parquet",
         test="results/data/split/test.parquet",
@@ -18,9 +19,30 @@ rule split:
         "--train-out {output.train} --test-out {output.test} 2> {log}"
 
 
+rule decontamination:
+    # cheap aggregation: runs in the Snakemake process itself, never as a cluster job
+    localrule: True
+    input:
+        train=rules.split.output.train,
+        test=rules.split.output.test,
+        ood=expand(rules.corpus_ood.output[0], ood=OOD_SETS),
+    output:
+        report("results/corpus/decontamination.csv", caption="../report/decontamination.rst", category="Corpus"),
+    params:
+        others=lambda wc, input: " ".join(
+            [f"--other test={input.test}"] + [f"--other {name}={path}" for name, path in zip(OOD_SETS, input.ood)]
+        ),
+    log:
+        "logs/corpus/decontamination.log",
+    conda:
+        CONDA_ENV
+    shell:
+        "python -m scalinglaws.corpus decontam --train {input.train} {params.others} --n 13 --out {output} 2> {log}"
+
+
 rule train_bpe:
     input:
-        "results/data/split/train.parquet",
+        rules.split.output.train,
     output:
         "results/data/tokenizer.json",
     params:
@@ -36,7 +58,7 @@ rule train_bpe:
 rule encode_split:
     input:
         docs="results/data/split/{split}.parquet",
-        tokenizer="results/data/tokenizer.json",
+        tokenizer=rules.train_bpe.output[0],
     output:
         multiext("results/data/tokens/{split}", bin=".bin", json=".json"),
     wildcard_constraints:
@@ -53,8 +75,8 @@ rule encode_split:
 
 rule encode_ood:
     input:
-        docs="results/corpus/ood/{ood}.parquet",
-        tokenizer="results/data/tokenizer.json",
+        docs=rules.corpus_ood.output[0],
+        tokenizer=rules.train_bpe.output[0],
     output:
         multiext("results/data/tokens/ood/{ood}", bin=".bin", json=".json"),
     log:
@@ -66,11 +88,16 @@ rule encode_ood:
         "python -m scalinglaws.tokenize encode --in {input.docs} --tokenizer {input.tokenizer} --out {output.bin} 2> {log}"
 
 
+# the shards every training job reads (train) and evaluates on (test and each OOD set)
+SHARDS = {split: expand(rules.encode_split.output.bin, split=split)[0] for split in ("train", "test")}
+OOD_SHARDS = {name: expand(rules.encode_ood.output.bin, ood=name)[0] for name in OOD_SETS}
+
+
 rule token_table:
     # cheap aggregation: runs in the Snakemake process itself, never as a cluster job
     localrule: True
     input:
-        ["results/data/tokens/train.bin", "results/data/tokens/test.bin", *OOD_SHARDS.values()],
+        [*SHARDS.values(), *OOD_SHARDS.values()],
     output:
         report("results/tables/corpus_tokens.csv", caption="../report/corpus_tokens.rst", category="Corpus"),
     params:

@@ -12,8 +12,8 @@ for pack in PACKS:
         name:
             pack.rule_name
         input:
-            train="results/data/tokens/train.bin",
-            test="results/data/tokens/test.bin",
+            train=SHARDS["train"],
+            test=SHARDS["test"],
             ood=list(OOD_SHARDS.values()),
             lr_rule=pack_lr_rule(pack),
             **pack_prediction_input(pack),

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.util
 
 SUBCOMMAND_MODULES = [
     "scalinglaws.corpus.acquire.cli",
@@ -18,19 +17,10 @@ SUBCOMMAND_MODULES = [
 ]
 
 
-def _module_exists(name: str) -> bool:
-    try:
-        return importlib.util.find_spec(name) is not None
-    except ModuleNotFoundError:  # a parent package is missing
-        return False
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m scalinglaws.corpus", description=__doc__)
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in SUBCOMMAND_MODULES:
-        if not _module_exists(name):  # a stage not written yet; a real import error still raises
-            continue
         importlib.import_module(name).register(subparsers)
     return parser
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from scalinglaws.figures.style import save
-from scalinglaws.io import read_json
+from scalinglaws.io import name_equals_value, read_json
 
 LOADERS = {".parquet": pd.read_parquet, ".csv": pd.read_csv, ".json": read_json}
 
@@ -31,7 +31,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m scalinglaws.figures", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("figure", help="module name under scalinglaws.figures, e.g. fig01_summary")
-    parser.add_argument("--in", dest="inputs", action="append", default=[], metavar="NAME=PATH",
+    parser.add_argument("--in", dest="inputs", action="append", default=[], type=name_equals_value,
+                        metavar="NAME=PATH",
                         help="an input of the figure (repeatable), e.g. runs=results/tables/runs.parquet")
     parser.add_argument("--out", required=True, help="output PNG; the PDF is written beside it")
     args = parser.parse_args(argv)
@@ -39,7 +40,7 @@ def main(argv: list[str] | None = None) -> None:
     wanted = (*module.INPUTS, *getattr(module, "OPTIONAL", ()))
     lists = getattr(module, "LISTS", ())
     loaded = {}
-    for name, _, path in (item.partition("=") for item in args.inputs):
+    for name, path in args.inputs:
         if name in lists:
             loaded.setdefault(name, []).append(load(name, path))
         elif name in wanted:

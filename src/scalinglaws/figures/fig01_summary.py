@@ -11,8 +11,8 @@ from __future__ import annotations
 import pandas as pd
 
 from scalinglaws.figures.style import (OUR_FIT, OURS, PAPER_FIT, evals, fitted, interval, log_grid, lower_envelope,
-                                       note, panels, power, sci, study)
-from scalinglaws.fit import paper
+                                       note, panels, sci, study)
+from scalinglaws.fit import analytic, paper
 
 INPUTS = ("runs", "curves", "fit_L_N")
 OPTIONAL = ("fit_L_Cmin", "fit_L_D")
@@ -32,9 +32,9 @@ def draw_compute(ax, runs: pd.DataFrame, curves: pd.DataFrame, fit: dict | None)
     ax.plot(x, y, color="k", lw=1.6, label="lower envelope (compute-efficient frontier)")
     grid = log_grid(C, pad=1)
     if fitted(fit):
-        ax.plot(grid, power(grid, fit["params"]["C_c"], fit["params"]["alpha_C"]), **OUR_FIT,
+        ax.plot(grid, analytic.L_X(grid, fit["params"]["C_c"], fit["params"]["alpha_C"]), **OUR_FIT,
                 label=our_label(fit, "C_{min}", "C_c", "alpha_C"))
-    ax.plot(grid, power(grid, paper.FIG_1["C_min_c"], paper.FIG_1["alpha_C_min"]), color="C1", ls="--", lw=1.5,
+    ax.plot(grid, analytic.L_X(grid, paper.FIG_1["C_min_c"], paper.FIG_1["alpha_C_min"]), color="C1", ls="--", lw=1.5,
             label="paper: $L = (C_{min}/2.3\\cdot10^{8})^{-0.050}$")
     ax.set(xscale="log", yscale="log", xlabel="Compute (PF-days, non-embedding)", ylabel="Test loss", title="Compute")
     ax.legend()
@@ -51,11 +51,11 @@ def draw_data(ax, runs: pd.DataFrame, fit: dict | None) -> None:
                label=f"ours: N = {largest['N'].iloc[0]:.3g}, early-stopped", **OURS)
     grid = log_grid(largest["dataset_tokens"])
     if fitted(fit):
-        ax.plot(grid, power(grid, fit["params"]["D_c"], fit["params"]["alpha_D"]), **OUR_FIT,
+        ax.plot(grid, analytic.L_X(grid, fit["params"]["D_c"], fit["params"]["alpha_D"]), **OUR_FIT,
                 label=our_label(fit, "D", "D_c", "alpha_D"))
     else:
         note(ax, "L(D) not fitted (see results/fits/summary.json)")
-    ax.plot(grid, power(grid, paper.FIG_1["D_c"], paper.FIG_1["alpha_D"]), **PAPER_FIT,
+    ax.plot(grid, analytic.L_X(grid, paper.FIG_1["D_c"], paper.FIG_1["alpha_D"]), **PAPER_FIT,
             label="paper: $L = (D/5.4\\cdot10^{13})^{-0.095}$")
     ax.legend()
 
@@ -69,9 +69,9 @@ def draw_parameters(ax, runs: pd.DataFrame, fit: dict) -> None:
                    edgecolors="C0", label="left out of the fit (1 layer)")
     grid = log_grid(size["N"])
     if fitted(fit):
-        ax.plot(grid, power(grid, fit["params"]["N_c"], fit["params"]["alpha_N"]), **OUR_FIT,
+        ax.plot(grid, analytic.L_X(grid, fit["params"]["N_c"], fit["params"]["alpha_N"]), **OUR_FIT,
                 label=our_label(fit, "N", "N_c", "alpha_N"))
-    ax.plot(grid, power(grid, paper.FIG_1["N_c"], paper.FIG_1["alpha_N"]), **PAPER_FIT,
+    ax.plot(grid, analytic.L_X(grid, paper.FIG_1["N_c"], paper.FIG_1["alpha_N"]), **PAPER_FIT,
             label="paper: $L = (N/8.8\\cdot10^{13})^{-0.076}$")
     ax.set(xscale="log", yscale="log", xlabel="Parameters (non-embedding)", ylabel="Test loss", title="Parameters")
     ax.legend()

@@ -9,7 +9,8 @@ from __future__ import annotations
 import pandas as pd
 import seaborn as sns
 
-from scalinglaws.figures.style import OUR_FIT, fitted, interval, log_grid, panels, power, study
+from scalinglaws.figures.style import OUR_FIT, fitted, interval, log_grid, panels, study
+from scalinglaws.fit import analytic
 
 INPUTS = ("runs", "fit_L_N")
 
@@ -26,7 +27,7 @@ def draw(runs: pd.DataFrame, fit_L_N: dict):
         ax.set(xscale="log", yscale="log", xlabel=xlabel, ylabel="Test loss")
     if fitted(fit_L_N):
         grid = log_grid(size["N"])
-        right.plot(grid, power(grid, fit_L_N["params"]["N_c"], fit_L_N["params"]["alpha_N"]), **OUR_FIT,
+        right.plot(grid, analytic.L_X(grid, fit_L_N["params"]["N_c"], fit_L_N["params"]["alpha_N"]), **OUR_FIT,
                    label=f"L(N) fit, $\\alpha_N$ = {interval(fit_L_N, 'alpha_N')}")
         right.legend()
     return fig

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from scalinglaws.figures.style import adjusted, fitted, interval, log_grid, panels, power, sci
-from scalinglaws.fit import compute, paper
+from scalinglaws.figures.style import adjusted, fitted, interval, log_grid, panels, sci
+from scalinglaws.fit import analytic, compute, paper
 
 INPUTS = ("runs", "curves")
 OPTIONAL = ("fit_L_C", "fit_L_Cmin", "B_crit_adopted")
@@ -32,10 +32,10 @@ def draw(runs: pd.DataFrame, curves: pd.DataFrame, fit_L_C: dict | None = None, 
         grid = log_grid(adj[x], pad=1)
         fit = fits[key]
         if fitted(fit):
-            ax.plot(grid, power(grid, fit["params"]["C_c"], fit["params"]["alpha_C"]), color=color, ls="-.", lw=1.5,
+            ax.plot(grid, analytic.L_X(grid, fit["params"]["C_c"], fit["params"]["alpha_C"]), color=color, ls="-.", lw=1.5,
                     label=f"ours: $L = ({x.replace('_min', '_{min}')}/{sci(fit['params']['C_c'])})^{{-\\alpha}}$, "
                           f"$\\alpha$ = {interval(fit, 'alpha_C')}")
-        ax.plot(grid, power(grid, paper.FIG_13[paper_scale], paper.FIG_13[paper_alpha]), color=color, ls="--",
+        ax.plot(grid, analytic.L_X(grid, paper.FIG_13[paper_scale], paper.FIG_13[paper_alpha]), color=color, ls="--",
                 lw=1.2, alpha=0.8, label=f"paper: {paper_label}")
     ax.set(xscale="log", yscale="log", xlabel="Compute (PF-days, non-embedding)", ylabel="Test loss")
     ax.legend(fontsize=7)

@@ -149,11 +149,6 @@ def adjusted(runs, curves, B_crit_adopted: dict | None = None, min_layers: int =
     return adjusted_curves(curves[curves["run_id"].isin(size["run_id"])], size, bcrit=bcrit(B_crit_adopted))
 
 
-def power(x, scale, alpha):
-    """The single-variable law L = (scale/x)^alpha."""
-    return (scale / np.asarray(x, dtype=float)) ** alpha
-
-
 def lower_envelope(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Points of (x, y) that no point with smaller or equal x beats: the frontier, in x order."""
     order = np.argsort(x, kind="stable")

@@ -47,12 +47,13 @@ Modules
 ``core``       Law, Param, FitSettings, FitResult, fit_law (the driver), save_fit
 ``laws``       each law as a pure function of its constants, with its start grid
 ``paper``      every published constant, inconsistencies named by source
-``analytic``   Eqs 5.1-5.5 (B_crit, S_min, E_min, C_min), App B closed forms, Figs 3, 12, 15
+``analytic``   the equations: Eqs 1.1-1.6 (which ``laws`` fits), 5.1-5.5 (B_crit, S_min, E_min, C_min), App B
+               closed forms, Figs 3, 12, 15
 ``size_data``  L(N), L(D), L(N, D), overfitting, early-stop bound, Chinchilla, log vs power
 ``compute``    batch-adjusted curves, the compute envelope, L(C), L(C_min), L(N, S), Table 6 trends
 ``batch``      batch-scan crossings, the S-E hyperbola, B_crit(L) from scans or the noise scale
 ``context``    per-token L(T) = a + b T^-c
-``tables``     Tables 1-6 (paper beside ours) as CSV and Markdown
+``tables``     Tables 2-6 (paper beside ours; ``io.write_table`` writes them as CSV and Markdown)
 ``suite``      every law by name (FITS) on a runs + curves pair, both bases, the adopted B_crit,
                the files the workflow's figures read; the CLI
                ``python -m scalinglaws.fit {suite,L_N,L_ND,...} --runs R [--curves C] --out P``
@@ -86,12 +87,11 @@ from scalinglaws.fit.size_data import (
     fit_table,
 )
 from scalinglaws.fit.suite import FITS, Study, fit_one, fit_suite, write_suite
-from scalinglaws.fit.tables import write_table
 
 __all__ = [
     "FitInputError", "FitResult", "FitSettings", "Law", "Param", "check_points", "fit_law", "save_fit", "fit_table",
     "fit_L_N", "fit_L_D", "fit_L_ND", "fit_chinchilla", "fit_overfitting", "compare_log_power", "early_stop_table",
     "adjusted_curves", "envelope", "fit_L_C", "fit_L_NS", "fit_trend",
     "critical_batch_table", "fit_B_crit", "fit_B_crit_noise", "fit_hyperbola",
-    "fit_L_T", "fit_per_token", "FITS", "Study", "fit_one", "fit_suite", "write_suite", "write_table",
+    "fit_L_T", "fit_per_token", "FITS", "Study", "fit_one", "fit_suite", "write_suite",
 ]

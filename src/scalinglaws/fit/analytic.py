@@ -1,4 +1,5 @@
-"""Closed forms of the paper: batch-size adjustments (Eqs 5.1-5.5), App B, Fig 3, 12 and 15.
+"""The paper's equations as plain functions: the laws (Eqs 1.1-1.6, 5.3, whose fitted forms
+``laws`` wraps), batch-size adjustments (Eqs 5.1-5.5), App B, Fig 3, 12 and 15.
 
 All take constants as arguments (ours or ``paper``'s), so the analytic figures can be drawn from
 either. Units: C in PF-days, B in tokens, S in steps, L in nats.
@@ -10,6 +11,11 @@ import numpy as np
 from scipy.optimize import brentq
 
 from scalinglaws.fit import paper
+
+
+def L_X(X, X_c, alpha_X):
+    """Eqs 1.1-1.3: the single-variable power law L = (X_c/X)^alpha_X in N, D, C or C_min."""
+    return (X_c / np.asarray(X, dtype=float)) ** alpha_X
 
 
 def B_crit(L, B_star=paper.TABLE_5["B_star"], alpha_B=paper.TABLE_5["alpha_B"]):

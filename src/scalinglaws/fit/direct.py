@@ -8,6 +8,7 @@ table of (params, tokens, loss), CSV or parquet, without the workflow's column n
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 import pandas as pd
@@ -15,6 +16,7 @@ import pandas as pd
 from scalinglaws.fit import laws
 from scalinglaws.fit.core import FitResult, FitSettings, Law
 from scalinglaws.fit.size_data import fit_table
+from scalinglaws.io import name_equals_value
 
 # the suite's law names (``suite.FITS``) -> (the law, the symbol of what it predicts)
 LAWS: dict[str, tuple[Law, str]] = {
@@ -46,8 +48,11 @@ def symbols(name: str) -> list[str]:
 
 def parse_columns(text: str) -> dict[str, str]:
     """``"N=params,D=tokens,L=loss"`` -> ``{"N": "params", "D": "tokens", "L": "loss"}``."""
-    pairs = [item.split("=", 1) for item in text.split(",") if item.strip()]
-    if not pairs or any(len(pair) != 2 or not pair[0].strip() or not pair[1].strip() for pair in pairs):
+    try:
+        pairs = [name_equals_value(item.strip()) for item in text.split(",") if item.strip()]
+    except argparse.ArgumentTypeError:
+        pairs = []
+    if not pairs:
         raise ValueError(f"--columns wants SYMBOL=COLUMN pairs separated by commas, e.g. N=params,L=loss; got {text!r}")
     return {symbol.strip(): column.strip() for symbol, column in pairs}
 

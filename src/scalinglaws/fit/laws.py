@@ -1,7 +1,8 @@
 """The laws of the paper (and Chinchilla's) as pure functions plus their search spaces.
 
-Each ``fn(X, **constants)`` is the equation as printed; ``X`` holds the input arrays. Start grids
-span the paper's values by a wide margin, so an optimum on the grid's edge means trouble.
+Each ``fn(X, **constants)`` is the equation as printed (the paper's equations themselves live in
+``analytic``); ``X`` holds the input arrays. Start grids span the paper's values by a wide margin,
+so an optimum on the grid's edge means trouble.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import re
 
 import numpy as np
 
+from scalinglaws.fit import analytic
 from scalinglaws.fit.core import Law, Param
 
 _EXP = (0.02, 0.05, 0.1, 0.2, 0.5)  # start grid for small exponents
@@ -21,7 +23,7 @@ def _power(x):
     """Law L = (X_c / X)^alpha_X for input ``x`` (Eqs 1.1-1.3)."""
 
     def fn(X, **c):
-        return (c[f"{x}_c"] / X[x]) ** c[f"alpha_{x}"]
+        return analytic.L_X(X[x], c[f"{x}_c"], c[f"alpha_{x}"])
 
     return fn
 
@@ -55,8 +57,7 @@ def trend_law(x: str, y: str) -> Law:
 
 
 def _L_ND(X, N_c, D_c, alpha_N, alpha_D):
-    # Eq 1.5; D = inf (unlimited data) gives L(N)
-    return ((N_c / X["N"]) ** (alpha_N / alpha_D) + D_c / X["D"]) ** alpha_D
+    return analytic.L_N_D(X["N"], X["D"], N_c, D_c, alpha_N, alpha_D)
 
 
 L_ND = Law(
@@ -76,8 +77,8 @@ L_ND = Law(
 
 
 def _L_NS(X, N_c, S_c, alpha_N, alpha_S):
-    # Eq 1.6 / 5.6 with S = S_min(S, B)
-    return (N_c / X["N"]) ** alpha_N + (S_c / X["S_min"]) ** alpha_S
+    # Eq 5.6: Eq 1.6 with S = S_min(S, B)
+    return analytic.L_N_S(X["N"], X["S_min"], N_c, S_c, alpha_N, alpha_S)
 
 
 L_NS = Law(
@@ -117,8 +118,7 @@ CHINCHILLA = Law(
 
 
 def _B_crit(X, B_star, alpha_B):
-    # Eq 5.3
-    return B_star / X["L"] ** (1 / alpha_B)
+    return analytic.B_crit(X["L"], B_star, alpha_B)
 
 
 B_CRIT = Law(

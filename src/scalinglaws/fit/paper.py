@@ -19,6 +19,8 @@ Known inconsistencies (paper.md section 7):
 
 import numpy as np
 
+from scalinglaws.train.schedule import PAPER_LR_RULE
+
 PF_DAY = 8.64e19  # FLOPs: 1e15 * 24 * 3600
 PAPER_BATCH_TOKENS = 2**19  # 512 sequences x 1024 tokens
 PAPER_STEPS = 250_000
@@ -86,9 +88,6 @@ PER_TOKEN_FIG_20 = [
 # Fig 23: logarithmic alternative to L(N), L = -k log(N / N_0) with the natural log.
 LOG_FIT_FIG_23 = {"k": 0.25, "N_0": 7.1e12}
 
-# Eq D.1: LR(N) = 0.003239 - 0.0001395 ln(N); reaches zero near N = 1.2e10.
-LR_RULE = {"intercept": 0.003239, "slope": -0.0001395}
-
 # App B.2-B.4: compute-efficient training stops alpha_N/alpha_S ~ 10% above the converged loss;
 # models 0.6x-2.2x the optimal size cost at most ~20% more compute.
 SUBOPTIMAL_RANGE = (0.6, 2.2)
@@ -98,5 +97,6 @@ SEED_VARIANCE = 0.02  # loss, section 4.2
 
 
 def lr_rule(N):
-    """Eq D.1: the learning rate the paper used for a model with N non-embedding parameters."""
-    return LR_RULE["intercept"] + LR_RULE["slope"] * np.log(N)
+    """Eq D.1 (``train.schedule.PAPER_LR_RULE``): the learning rate the paper used for a model with N
+    non-embedding parameters, for an array of N."""
+    return PAPER_LR_RULE["intercept"] + PAPER_LR_RULE["slope"] * np.log(N)

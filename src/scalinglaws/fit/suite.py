@@ -23,7 +23,7 @@ The suite writes (``write_suite``)::
     <out>/batch_critical.csv        S_min, E_min, B_crit per (model, loss target) (Figs 10, 18)
     <out>/per_token.json            L(T) = a + b T^-c of every size-study run (Fig 20), given positions
     <out>/summary.json              every constant, notes, the Eq 6.8 intersection (Fig 15)
-    <tables>/tableN_<slug>.{csv,md} Tables 2-6 (and 1 from the runs' shapes), the paper beside ours
+    <tables>/tableN_<slug>.{csv,md} Tables 2-6, the paper beside ours (Table 1 is train.table1's)
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ import pandas as pd
 
 from scalinglaws.fit import analytic, batch, compute, context, direct, paper, size_data, tables
 from scalinglaws.fit.core import FitResult, FitSettings, save_fit
-from scalinglaws.io import read_json, write_json
+from scalinglaws.io import read_json, write_json, write_table
 
 # column names of each basis: the paper's non-embedding counts, or every parameter
 BASES = {
@@ -316,7 +316,6 @@ def fit_suite(runs: pd.DataFrame, curves: pd.DataFrame | None, *, positions: pd.
     if positions is not None and len(st.size):
         out["per_token"], per_token_notes = st.per_token(positions)
         notes += per_token_notes
-    out["models"] = tables.models_from_runs(runs)
     out["seconds"] = time.perf_counter() - t0
     return out
 
@@ -341,10 +340,9 @@ def intersection(fits: dict[str, FitResult]) -> dict:
     return out
 
 
-def write_suite(suite: dict, out: str | Path, tables_out: str | Path | None = None, models: dict | None = None,
-                table1: bool = True) -> None:
-    """Write every file of the module docstring's list; Tables 2-6 (and Table 1 with ``table1``,
-    from ``models`` or the shapes in the runs table) go to ``tables_out``, default ``<out>/tables``."""
+def write_suite(suite: dict, out: str | Path, tables_out: str | Path | None = None) -> None:
+    """Write every file of the module docstring's list; Tables 2-6 go to ``tables_out``, default
+    ``<out>/tables``."""
     out = Path(out)
     tables_out = Path(tables_out) if tables_out is not None else out / "tables"
     summary = {"laws": suite["laws"], "notes": suite["notes"], "seconds": suite["seconds"], "fits": {},
@@ -358,20 +356,17 @@ def write_suite(suite: dict, out: str | Path, tables_out: str | Path | None = No
             write_json(out / basis / f"{name}.json", {"law": name, "params": {}, "intervals": {}, "not_fitted": reason})
     write_json(out / "B_crit_adopted.json", {"law": "B_crit(L) used for S_min and C_min", **suite["bcrit"]})
     if "batch_table" in suite:
-        tables.write_table(suite["batch_table"], out / "batch_critical")
+        write_table(suite["batch_table"], out / "batch_critical")
     if "L_ND" in suite["laws"]:
         for basis in suite["fits"]:
             early = suite.get("early_stop", {}).get(basis, pd.DataFrame(columns=["run_id", "N", "D", "S_stop", "bound", "holds"]))
-            tables.write_table(early, out / basis / "early_stop")
+            write_table(early, out / basis / "early_stop")
     if "per_token" in suite:
         write_json(out / "per_token.json", suite["per_token"])
     fits = suite["fits"].get("non_embedding", {})
     for i, stem in table_paths(tables_out).items():
         table = tables.table_5(fits, suite["bcrit"], suite.get("bcrit_fit")) if i == 5 else getattr(tables, f"table_{i}")(fits)
-        tables.write_table(table, stem)
-    models = models or suite.get("models")
-    if table1 and models:
-        tables.write_table(tables.table_1(models), tables_out / "table1_parameters_flops")
+        write_table(table, stem)
     write_json(out / "summary.json", summary)
 
 
@@ -392,10 +387,8 @@ def main(argv=None) -> None:
                                              "fitted (default: every law the runs support)")
     p.add_argument("--out", help="a JSON file for one law (default <law>.json); a directory for the suite")
     p.add_argument("--tables", help="suite: directory of Tables 2-6 (default: <out>/tables)")
-    p.add_argument("--no-table1", action="store_true", help="suite: leave Table 1 to the workflow's own rule")
     p.add_argument("--basis", choices=list(BASES), default="non_embedding", help="one law: parameter basis")
     p.add_argument("--bcrit", help="one law: a B_crit fit (JSON) for S_min and C_min")
-    p.add_argument("--models", help="suite: JSON of model shapes and measured counts for Table 1")
     p.add_argument("--n-boot", type=int, default=1000)
     p.add_argument("--huber-delta", type=float, default=1e-3)
     p.add_argument("--seed", type=int, default=0)
@@ -408,7 +401,7 @@ def main(argv=None) -> None:
         curves = direct.read_table(a.curves) if a.curves else None
         positions = pd.read_parquet(a.positions) if a.positions else None
         suite = fit_suite(runs, curves, positions=positions, laws=a.laws, settings=settings)
-        write_suite(suite, a.out, a.tables, read_json(a.models) if a.models else None, table1=not a.no_table1)
+        write_suite(suite, a.out, a.tables)
         print(f"{sum(len(f) for f in suite['fits'].values())} fits in {suite['seconds']:.1f} s -> {a.out}; "
               f"S_min and C_min use B_crit from {suite['bcrit']['source']}")
         for note in suite["notes"]:

@@ -1,7 +1,8 @@
-"""Tables 1-6 of the paper with our values beside the paper's, as CSV and Markdown.
+"""Tables 2-6 of the paper with our values beside the paper's (``io.write_table`` writes them as
+CSV and Markdown; Table 1 is the training stage's, ``train.table1``, counted from a built model).
 
 Each table is a DataFrame with columns quantity, paper, ours, lo, hi, notes (lo/hi: our 95%
-bootstrap interval). Tables 2-6 read a dict of fits keyed as ``suite.fit_suite`` names them.
+bootstrap interval), read from a dict of fits keyed as ``suite.fit_suite`` names them.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import pandas as pd
 
 from scalinglaws.fit import paper
 from scalinglaws.fit.core import FitResult
-from scalinglaws.io import atomic_path
 
 COLUMNS = ["quantity", "paper", "ours", "lo", "hi", "notes"]
 
@@ -25,46 +25,6 @@ def _row(quantity, paper_value, fit: FitResult | None, param: str, notes="") -> 
     if fit.warnings:
         notes = "; ".join([notes, *fit.warnings]) if notes else "; ".join(fit.warnings)
     return {"quantity": quantity, "paper": paper_value, "ours": fit.params[param], "lo": lo, "hi": hi, "notes": notes}
-
-
-def table_1(models: dict[str, dict]) -> pd.DataFrame:
-    """Table 1: the paper's parameter and forward-FLOP formulas against measured counts.
-
-    ``models`` maps a name to n_layer, d_model, d_attn, d_ff, n_ctx, n_vocab and optionally the
-    measured ``N_measured``, ``embedding_measured`` and ``C_forward_measured`` (per token).
-    """
-    rows = []
-    for name, m in models.items():
-        N = 2 * m["d_model"] * m["n_layer"] * (2 * m["d_attn"] + m["d_ff"])
-        formulas = {
-            "N (non-embedding)": (N, "N_measured"),
-            "embedding parameters": ((m["n_vocab"] + m["n_ctx"]) * m["d_model"], "embedding_measured"),
-            "C_forward per token": (2 * N + 2 * m["n_layer"] * m["n_ctx"] * m["d_attn"], "C_forward_measured"),
-        }
-        for quantity, (formula, key) in formulas.items():
-            ours = m.get(key, math.nan)
-            note = "" if math.isnan(ours) else f"measured/formula = {ours / formula:.4f}"
-            rows.append({"quantity": f"{name}: {quantity}", "paper": formula, "ours": ours, "lo": math.nan,
-                         "hi": math.nan, "notes": note})
-    return pd.DataFrame(rows, columns=COLUMNS)
-
-
-def models_from_runs(runs: pd.DataFrame) -> dict[str, dict]:
-    """Table 1 input from the runs table: one entry per distinct shape, with the training stage's
-    measured counts (``N_exact_nonembedding``; ``params_embedding + params_position``; and
-    ``flops_forward_measured`` per token where a FLOP counter filled it)."""
-    shape = ["n_layer", "d_model", "d_attn", "d_ff", "n_ctx"]
-    if not set(shape + ["params_embedding"]) <= set(runs.columns):
-        return {}
-    models = {}
-    for _, r in runs.drop_duplicates(shape).sort_values(["n_layer", "d_model"]).iterrows():
-        m = {k: int(r[k]) for k in shape}
-        m["n_vocab"] = int(r["vocab_size"]) if "vocab_size" in r else int(r["params_embedding"] // r["d_model"])
-        m["N_measured"] = float(r.get("N_exact_nonembedding", math.nan))
-        m["embedding_measured"] = float(r["params_embedding"] + r.get("params_position", 0))
-        m["C_forward_measured"] = float(r.get("flops_forward_measured", math.nan))
-        models[f"L{m['n_layer']}_d{m['d_model']}_ff{m['d_ff']}"] = m
-    return models
 
 
 def table_2(fits: dict[str, FitResult]) -> pd.DataFrame:
@@ -134,25 +94,3 @@ def table_6(fits: dict[str, FitResult]) -> pd.DataFrame:
              ("p_S", "S_min_opt"), ("S_e", "S_min_opt"), ("p_D", "D_opt"), ("D_e", "D_opt")]
     return pd.DataFrame([_row(q, t6[q], fits.get(k), q) for q, k in specs], columns=COLUMNS)
 
-
-def _fmt(v) -> str:
-    if isinstance(v, str):
-        return v.replace("|", "\\|")
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return ""
-    return f"{v:.4g}"
-
-
-def to_markdown(df: pd.DataFrame) -> str:
-    """A GitHub Markdown table, numbers to 4 significant digits."""
-    lines = ["| " + " | ".join(df.columns) + " |", "|" + "---|" * len(df.columns)]
-    lines += ["| " + " | ".join(_fmt(v) for v in row) + " |" for row in df.itertuples(index=False)]
-    return "\n".join(lines) + "\n"
-
-
-def write_table(df: pd.DataFrame, stem) -> None:
-    """Write ``<stem>.csv`` and ``<stem>.md``, atomically."""
-    with atomic_path(f"{stem}.csv") as tmp:
-        df.to_csv(tmp, index=False)
-    with atomic_path(f"{stem}.md") as tmp:
-        tmp.write_text(to_markdown(df))

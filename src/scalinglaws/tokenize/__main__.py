@@ -5,15 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-import pyarrow.parquet as pq
-
 
 def _train_bpe(args: argparse.Namespace) -> None:
+    from scalinglaws.corpus.documents import open_documents
     from scalinglaws.tokenize.bpe import train_bpe
-    from scalinglaws.tokenize.split import read_documents
 
-    read_documents(args.inp, ["text"], columns=[])  # fail early, naming the file, if it is not a document table
-    parquet = pq.ParquetFile(args.inp)
+    parquet = open_documents(args.inp, ["text"])  # fails early, naming the file, if it is not a document table
     texts = (t for b in parquet.iter_batches(batch_size=256, columns=["text"]) for t in b.column("text").to_pylist())
     train_bpe(texts, args.vocab_size, args.out, length=parquet.metadata.num_rows)
 

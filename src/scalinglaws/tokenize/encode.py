@@ -25,10 +25,10 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
+from scalinglaws.corpus.documents import read_table
 from scalinglaws.io import atomic_path, file_sha256, write_json
 from scalinglaws.tokenize.bpe import BPE, load_tokenizer
 from scalinglaws.tokenize.shards import shard_dtype, sidecar_path
-from scalinglaws.tokenize.split import read_documents
 
 BLOCK_CHARS = 1 << 20  # characters per unit of work handed to a thread
 READ_ROWS = 256  # rows per parquet read batch
@@ -38,7 +38,7 @@ _CUT = re.compile(r"(?<=\S\n)(?=\S)")  # Python's \s covers every Unicode space 
 
 def document_order(src: str | os.PathLike, shuffle_seed: int | None) -> np.ndarray:
     """Row indices of ``src`` in stream order: sorted by id, or by sha1(seed, id) when shuffled."""
-    ids = read_documents(src, ["id", "text"], columns=["id"])["id"]
+    ids = read_table(src, ["id", "text"], columns=["id"])["id"]
     order = pc.array_sort_indices(ids).to_numpy()
     if shuffle_seed is None:
         return order

@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import sys
 import tempfile
 from pathlib import Path
@@ -30,9 +29,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from scalinglaws.corpus.documents import ROW_GROUP_ROWS, open_documents
 from scalinglaws.io import atomic_path, file_sha256
 
-ROW_GROUP_ROWS = 1024  # row groups of a few MB keep readers of the split streaming
 READ_ROWS = 64  # rows each reader of a sorted run holds at a time
 READ_BUFFER = 1 << 16  # bytes of read-ahead per column; unbuffered reads load whole column chunks
 MERGE_RUNS = 16  # sorted runs merged at once
@@ -43,28 +42,6 @@ def holdout_score(cluster_id: str, seed: int) -> float:
     """Where a cluster falls in [0, 1): the first 8 bytes of sha1(seed, cluster_id) as a fraction."""
     digest = hashlib.sha1(f"{seed}\x00{cluster_id}".encode()).digest()
     return int.from_bytes(digest[:8], "big") / 2**64
-
-
-def open_documents(path: str | os.PathLike, required: list[str]) -> pq.ParquetFile:
-    """Open a document table for streaming reads, checking the ``required`` columns exist."""
-    try:
-        parquet = pq.ParquetFile(path, pre_buffer=False, buffer_size=READ_BUFFER)
-    except (OSError, pa.ArrowInvalid) as e:
-        raise ValueError(f"{path}: cannot read as parquet ({e})") from None
-    missing = [c for c in required if c not in parquet.schema_arrow.names]
-    if missing:
-        raise ValueError(f"{path}: missing column(s) {missing} (see scalinglaws.corpus.documents)")
-    return parquet
-
-
-def read_documents(path: str | os.PathLike, required: list[str], columns: list[str] | None = None) -> pa.Table:
-    """Read ``columns`` (default all) of a document table, checking the ``required`` ones exist with no nulls."""
-    open_documents(path, required)
-    table = pq.read_table(path, columns=columns)
-    for c in required:
-        if c in table.column_names and table[c].null_count:
-            raise ValueError(f"{path}: column {c!r} has {table[c].null_count} null value(s)")
-    return table
 
 
 def null_count(parquet: pq.ParquetFile, column: str) -> int:
@@ -85,7 +62,7 @@ def split_documents(src: str, test_fraction: float, seed: int, train_out: str, t
     """Write the train and test tables (same schema as ``src``, rows sorted by id); return their sizes."""
     if not 0 <= test_fraction < 1:
         raise ValueError(f"--test-fraction must be in [0, 1), got {test_fraction}")
-    parquet = open_documents(src, ["id", "text", "cluster_id"])
+    parquet = open_documents(src, ["id", "text", "cluster_id"], pre_buffer=False, buffer_size=READ_BUFFER)
     for c in ["id", "text", "cluster_id"]:
         if n := null_count(parquet, c):
             raise ValueError(f"{src}: column {c!r} has {n} null value(s)")

@@ -11,8 +11,6 @@ import torch.nn as nn
 
 from scalinglaws.train.model import TransformerConfig
 
-PF_DAY = 1e15 * 24 * 3600  # FLOPs in one petaflop/s-day
-
 
 def paper_nonembedding(cfg: TransformerConfig) -> int:
     """N = 2 d_model n_layer (2 d_attn + d_ff): Table 1, biases and layer norms left out."""
@@ -134,5 +132,7 @@ def table1(model: nn.Module):
          params("attn.qkv.weight") + params("attn.proj.weight") + params("mlp.up.weight") + params("mlp.proj.weight"),
          "C_forward = 2N + 2 n_layer n_ctx d_attn", 2 * n + 2 * L * T * da, flops["total"] - flops["deembed"]),
     ]
-    return pd.DataFrame(rows, columns=["operation", "parameters_formula", "parameters_paper", "parameters_model",
-                                       "flops_formula", "flops_paper", "flops_counted"])
+    table = pd.DataFrame(rows, columns=["operation", "parameters_formula", "parameters_paper", "parameters_model",
+                                        "flops_formula", "flops_paper", "flops_counted"])
+    # counts are integers, blank where an operation has none (not floats: 36864, not 3.686e+04)
+    return table.astype({"parameters_paper": "Int64", "parameters_model": "Int64"})

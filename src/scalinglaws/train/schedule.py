@@ -8,11 +8,15 @@ import math
 import numpy as np
 
 SCHEDULES = ("cosine", "linear", "constant")
+# Eq. D.1 of the paper: LR(N) = 0.003239 - 0.0001395 ln N, N non-embedding; it reaches zero near
+# N = 1.2e10. Here rather than beside the paper's other constants in scalinglaws.fit.paper (whose
+# lr_rule reads it): a training job does not import the fitting library (scipy) to start.
+PAPER_LR_RULE = {"intercept": 0.003239, "slope": -0.0001395}
 
 
 def paper_lr_rule(n_nonembedding: float) -> float:
-    """Eq. D.1 of the paper: LR(N) = 0.003239 - 0.0001395 ln N (breaks down above N ~ 1e10)."""
-    lr = 0.003239 - 0.0001395 * math.log(n_nonembedding)
+    """Eq. D.1 of the paper (``PAPER_LR_RULE``) at non-embedding N; it breaks down above N ~ 1e10."""
+    lr = PAPER_LR_RULE["intercept"] + PAPER_LR_RULE["slope"] * math.log(n_nonembedding)
     if lr <= 0:
         raise ValueError(f"the paper's LR rule gives a non-positive rate for N={n_nonembedding:.3g}")
     return lr

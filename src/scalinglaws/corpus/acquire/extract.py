@@ -1,8 +1,9 @@
 """The ``extract`` step: raw HTML shards -> the document table (``scalinglaws.corpus.documents``).
 
 Rerunnable on its own (another extractor, a newer version) without fetching anything. Pages run
-through a process pool in the order of the status table, so the output is the same bytes for the
-same shards. Pages that extract to nothing, or whose extractor raises, are counted, not kept.
+through a process pool in the order of the status table and are written sorted by id
+(``documents.write_documents``), so the output is the same bytes for the same shards. Pages that
+extract to nothing, or whose extractor raises, are counted, not kept.
 """
 
 from __future__ import annotations
@@ -24,8 +25,7 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from scalinglaws.corpus.acquire.shards import read_bodies, shard_file
-from scalinglaws.corpus.documents import DOCUMENT_SCHEMA
-from scalinglaws.io import atomic_path
+from scalinglaws.corpus.documents import text_bytes, write_documents
 
 EXTRACTORS = {"trafilatura": "trafilatura", "newspaper3k": "newspaper3k"}  # name -> distribution
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)"""
@@ -156,13 +156,12 @@ def extract(status_path: str | Path, extractor: str, out: str | Path, processes:
                 rows.append({"id": doc_id, "text": text, "url": m["url"], "source": m["source"],
                              "fetched_at": m["fetched_at"], "status": "ok", "extractor": extractor,
                              "extractor_version": version, "lang": "", "cluster_id": doc_id})
-    with atomic_path(out) as tmp:
-        pq.write_table(pa.Table.from_pylist(rows, schema=DOCUMENT_SCHEMA), tmp, compression="zstd")
+    write_documents(out, rows)
     seconds = time.time() - t0
     name = f"{extractor} {version}" + (" (fast)" if fast and extractor == "trafilatura" else "")
     summary = {"extractor": name, "urls": status.num_rows, "pages_ok": ok.num_rows,
                "documents": len(rows), "empty": empty, "errors": dict(errors),
-               "text_MB": round(sum(len(r["text"].encode()) for r in rows) / 1e6, 2),
+               "text_MB": round(sum(text_bytes(r["text"]) for r in rows) / 1e6, 2),
                "seconds": round(seconds, 1), "pages_per_s": round(ok.num_rows / max(seconds, 1e-9), 1),
                "out": str(out)}
     print(json.dumps(summary))

@@ -9,7 +9,7 @@ import json
 import sys
 import time
 
-from scalinglaws.io import atomic_path, file_sha256, write_json
+from scalinglaws.io import atomic_path, file_sha256, name_equals_value, write_json
 
 
 def _write_csv(path, columns, rows) -> None:
@@ -30,7 +30,7 @@ def cmd_clean(args: argparse.Namespace) -> None:
     from dataclasses import asdict, replace
 
     from scalinglaws.corpus.clean.pipeline import REPORT_COLUMNS, SOURCE_REPORT_COLUMNS, CleanOptions, clean
-    from scalinglaws.corpus.clean.table import read_documents, write_documents
+    from scalinglaws.corpus.documents import read_documents, write_documents
     from scalinglaws.corpus.prose.build import CLEAN as PROSE_CLEAN
 
     try:
@@ -65,18 +65,12 @@ def cmd_clean(args: argparse.Namespace) -> None:
 def cmd_decontam(args: argparse.Namespace) -> None:
     from scalinglaws.corpus.clean import decontam
     from scalinglaws.corpus.clean.ngrams import TokenHasher
-    from scalinglaws.corpus.clean.table import read_documents
+    from scalinglaws.corpus.documents import read_documents
 
-    others = []
-    for spec in args.other:
-        name, sep, path = spec.partition("=")
-        if not sep or not name or not path:
-            raise SystemExit(f"--other must be NAME=PATH, got {spec!r}")
-        others.append((name, path))
     hasher = TokenHasher()
     train = decontam.train_ngrams([d["text"] for d in read_documents(args.train)], args.n, hasher)
     rows = [decontam.overlap(name, [d["text"] for d in read_documents(path)], train, args.n, hasher)
-            for name, path in others]
+            for name, path in args.other]
     _write_csv(args.out, decontam.COLUMNS, rows)
     _print_table(rows)
 
@@ -95,7 +89,7 @@ def cmd_ood(args: argparse.Namespace) -> None:
 
 
 def cmd_hf(args: argparse.Namespace) -> None:
-    from scalinglaws.corpus.clean.table import write_documents
+    from scalinglaws.corpus.documents import write_documents
     from scalinglaws.corpus.sources import hf
 
     try:
@@ -108,7 +102,7 @@ def cmd_hf(args: argparse.Namespace) -> None:
 
 
 def cmd_files(args: argparse.Namespace) -> None:
-    from scalinglaws.corpus.clean.table import write_documents
+    from scalinglaws.corpus.documents import write_documents
     from scalinglaws.corpus.sources import files
 
     try:
@@ -135,7 +129,8 @@ def register(subparsers) -> None:
 
     p = subparsers.add_parser("decontam", help="n-gram overlap of held-out sets with the train split")
     p.add_argument("--train", required=True, help="train split document table")
-    p.add_argument("--other", action="append", default=[], metavar="NAME=PATH", help="a held-out set (repeat)")
+    p.add_argument("--other", action="append", default=[], type=name_equals_value, metavar="NAME=PATH",
+                   help="a held-out set (repeat)")
     p.add_argument("--n", type=int, default=13, help="n-gram length in whitespace tokens (default 13)")
     p.add_argument("--out", required=True, help="CSV: one row per held-out set")
     p.set_defaults(func=cmd_decontam)

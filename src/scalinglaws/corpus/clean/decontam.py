@@ -11,7 +11,7 @@ import numpy as np
 from tqdm import tqdm
 
 from scalinglaws.corpus.clean.ngrams import TokenHasher, ngram_hashes
-from scalinglaws.corpus.clean.table import text_bytes
+from scalinglaws.corpus.documents import text_bytes
 
 COLUMNS = ("set", "docs", "bytes", "docs_with_overlap", "ngram_overlap_fraction", "docs_with_overlap_fraction")
 

@@ -32,7 +32,7 @@ import numpy as np
 from tqdm import tqdm
 
 from scalinglaws.corpus.clean import dedupe, language, lines, unicode
-from scalinglaws.corpus.clean.table import text_bytes
+from scalinglaws.corpus.documents import text_bytes
 
 REPORT_COLUMNS = ("filter", "docs_in", "docs_removed", "bytes_removed", "docs_out", "bytes_out")
 SOURCE_REPORT_COLUMNS = ("source", *REPORT_COLUMNS)

@@ -13,8 +13,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from scalinglaws.corpus.clean.pipeline import CleanOptions, clean
-from scalinglaws.corpus.clean.table import text_bytes, write_documents
-from scalinglaws.corpus.documents import document_id
+from scalinglaws.corpus.documents import document_id, text_bytes, write_documents
 from scalinglaws.corpus.ood.sets import SETS, RawDoc
 from scalinglaws.io import write_json
 

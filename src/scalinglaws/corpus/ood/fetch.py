@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from scalinglaws.corpus.clean.table import utc_iso
+from scalinglaws.corpus.documents import utc_iso
 from scalinglaws.io import file_sha256, read_json, write_json
 
 

@@ -14,7 +14,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from scalinglaws.corpus.clean.table import text_bytes, write_documents
+from scalinglaws.corpus.documents import text_bytes, write_documents
 from scalinglaws.corpus.ood.build import to_row
 from scalinglaws.corpus.prose.sets import SETS
 from scalinglaws.io import write_json

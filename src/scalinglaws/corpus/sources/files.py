@@ -15,8 +15,7 @@ from typing import Iterator
 
 from tqdm import tqdm
 
-from scalinglaws.corpus.clean.table import text_bytes, utc_iso
-from scalinglaws.corpus.documents import document_id
+from scalinglaws.corpus.documents import document_id, text_bytes, utc_iso
 
 SUFFIXES = (".txt", ".jsonl", ".parquet", ".html", ".htm")
 

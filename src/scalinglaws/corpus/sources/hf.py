@@ -12,8 +12,7 @@ import time
 from typing import Iterator
 from urllib.parse import urlparse
 
-from scalinglaws.corpus.clean.table import text_bytes, utc_iso
-from scalinglaws.corpus.documents import document_id
+from scalinglaws.corpus.documents import document_id, text_bytes, utc_iso
 
 _TRUE = {"1", "true", "yes", "on"}
 
