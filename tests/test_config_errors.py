@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from scalinglaws.config_checks import check_config
+from scalinglaws.plan import config_packs
 from scalinglaws.studies import drop_removed_studies, expand_studies
 
 REPO = Path(__file__).resolve().parents[1]
@@ -116,7 +117,9 @@ def test_shipped_configs_pass_the_checks(path, tmp_path):
     for pattern in config["corpus"].get("reddit", {}).get("dumps", []):  # the paper's dumps, which users supply
         (tmp_path / pattern.replace("*", "01")).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / pattern.replace("*", "01")).write_bytes(b"")
-    check_config(config, expand_studies(config), tmp_path)
+    cells = expand_studies(config)
+    check_config(config, cells, tmp_path)
+    config_packs(config, cells)  # the packs and the registered predictions' held-out cells, as common.smk plans them
 
 
 def test_corpus_files_that_exist_pass(tmp_path):
