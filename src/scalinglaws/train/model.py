@@ -97,11 +97,14 @@ class Transformer(nn.Module):
         self.head = nn.Linear(cfg.d_model, cfg.vocab_size, bias=False)
         if cfg.tie_embeddings:
             self.head.weight = self.wte.weight
-        self.apply(self._init_weights)
-        # GPT-2: residual projections scaled down by the number of residual additions
-        for name, p in self.named_parameters():
-            if name.endswith("proj.weight"):
-                nn.init.normal_(p, mean=0.0, std=0.02 / math.sqrt(2 * cfg.n_layer * cfg.reuse))
+        # a model on the meta device (built by plans to count parameters and FLOPs) has no values to set,
+        # and initialising one costs ~10 ms a tensor: most of a DAG build's time
+        if not self.wte.weight.is_meta:
+            self.apply(self._init_weights)
+            # GPT-2: residual projections scaled down by the number of residual additions
+            for name, p in self.named_parameters():
+                if name.endswith("proj.weight"):
+                    nn.init.normal_(p, mean=0.0, std=0.02 / math.sqrt(2 * cfg.n_layer * cfg.reuse))
 
     @staticmethod
     def _init_weights(module: nn.Module) -> None:
