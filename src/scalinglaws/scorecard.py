@@ -48,10 +48,12 @@ class Inputs:
     early_stop: pd.DataFrame | None = None
     per_token: dict | None = None
     B_crit_adopted: dict | None = None
+    adjusted_curves: pd.DataFrame | None = None  # the fit step's batch-adjusted size-study curves
+    envelope_C: pd.DataFrame | None = None  # and the compute-efficient frontier it fitted against C
     tables_dir: Path | None = None
 
     def study(self, kind: str) -> pd.DataFrame:
-        from scalinglaws.figures.style import study
+        from scalinglaws.evaluate.select import study
 
         runs = study(self.runs, kind)
         if runs.empty:
@@ -65,6 +67,11 @@ class Inputs:
         if not fit.get("params"):
             raise NotTestable(f"{law} not fitted: {fit.get('not_fitted', 'no constants')}")
         return fit
+
+    def need_adjusted(self) -> pd.DataFrame:
+        if self.adjusted_curves is None or self.adjusted_curves.empty:
+            raise NotTestable("no batch-adjusted curves (results/fits/non_embedding/adjusted_curves.parquet)")
+        return self.adjusted_curves
 
     def need_curves(self) -> pd.DataFrame:
         if self.curves is None or self.curves.empty:
@@ -147,7 +154,7 @@ def reference(inp: "Inputs", compared: pd.DataFrame) -> tuple[pd.DataFrame, pd.D
     """The Transformers a comparison study is checked against, the curves to read them off (None
     when their final losses are at the compared runs' budget, or when there are no curves) and a
     note saying which."""
-    from scalinglaws.figures.style import reference_transformers
+    from scalinglaws.evaluate.select import reference_transformers
 
     ref = reference_transformers(inp.runs, compared)
     if ref.runs.empty:
@@ -232,7 +239,7 @@ def shared_loss_levels(reach: dict[str, pd.DataFrame], n=8) -> np.ndarray:
 
 def fig02(inp: Inputs) -> list[dict]:
     """Larger models reach a given loss in fewer tokens; the compute-efficient frontier moves to larger N as C grows."""
-    from scalinglaws.figures.style import adjusted, evals
+    from scalinglaws.evaluate.select import evals
 
     size = inp.study("size").sort_values("N")
     curves = inp.need_curves()
@@ -251,14 +258,14 @@ def fig02(inp: Inputs) -> list[dict]:
                 "tokens to reach a fixed loss fall with N at every shared loss level",
                 f"{len(levels) - len(bad)} of {len(levels)} levels monotone" + (f" (not at L = {', '.join(bad)})" if bad else ""),
                 "monotone at every level", verdict(not bad), f"{len(size)} size-study runs, levels {levels[0]:.3g}-{levels[-1]:.3g}")]
-    from scalinglaws.fit.compute import envelope
-
-    env = envelope(adjusted(inp.runs, curves, inp.B_crit_adopted), "C", drop_smallest=False).sort_values("C")
+    if inp.envelope_C is None or inp.envelope_C.empty:
+        raise NotTestable("no compute-efficient frontier (results/fits/non_embedding/envelope_C.parquet)")
+    env = inp.envelope_C.sort_values("C")
     steps_down = int((np.diff(env["N"].to_numpy()) < 0).sum())
     rows.append(row(2, "The compute-efficient frontier moves to larger N as C grows", "frontier N is non-decreasing in C",
                     f"frontier over {len(env)} compute points, N {env['N'].min():.3g} -> {env['N'].max():.3g}, "
                     f"{steps_down} decrease(s)", "non-decreasing", verdict(steps_down == 0),
-                    "lower envelope of the size study's curves against C (models of >= 2 layers)"))
+                    "the fit step's lower envelope of the size study's curves against C (models of >= 2 layers)"))
     return rows
 
 
@@ -482,10 +489,8 @@ def fig10(inp: Inputs) -> list[dict]:
 
 def fig11(inp: Inputs) -> list[dict]:
     """At fixed compute each budget has an optimal N; L(N, S) describes the curves."""
-    from scalinglaws.figures.style import adjusted
-
     size = inp.study("size")
-    adj = adjusted(inp.runs, inp.need_curves(), inp.B_crit_adopted)
+    adj = inp.need_adjusted()
     adj = adj[adj["C"] > 0]
     rows = []
     claim = "At fixed compute each budget has an optimal N"
@@ -659,10 +664,8 @@ def fig18(inp: Inputs) -> list[dict]:
 def fig19(inp: Inputs) -> list[dict]:
     """S_min and E_min at fixed loss fall steeply with N."""
     from scalinglaws.figures.fig19_sample_efficiency_min import reach_table
-    from scalinglaws.figures.style import adjusted
-
     inp.study("size")
-    adj = adjusted(inp.runs, inp.need_curves(), inp.B_crit_adopted)
+    adj = inp.need_adjusted()
     if adj["N"].nunique() < 2:
         raise NotTestable("fewer than two model sizes of >= 2 layers")
     final = adj.groupby("run_id")["test_loss"].min()
@@ -721,7 +724,7 @@ def fig21(inp: Inputs) -> list[dict]:
     try:
         short = inp.study("context")
         short = short[short["n_ctx"] <= 8]
-        from scalinglaws.figures.style import reference_transformers
+        from scalinglaws.evaluate.select import reference_transformers
 
         ref = reference_transformers(inp.runs, short)  # per-position losses are final ones: no curves to read
         full = ref.runs
@@ -918,11 +921,14 @@ def load_fits(fits_dir) -> dict:
     if not fits_dir.exists():
         return {}
     csv = lambda p: pd.read_csv(p) if p.exists() else None  # noqa: E731
+    parquet = lambda p: pd.read_parquet(p) if p.exists() else None  # noqa: E731
     return dict(fits={f"{p.parent.name}/{p.stem}": json.loads(p.read_text()) for p in sorted(fits_dir.glob("*/*.json"))},
                 summary=_read_json(fits_dir / "summary.json"), per_token=_read_json(fits_dir / "per_token.json"),
                 B_crit_adopted=_read_json(fits_dir / "B_crit_adopted.json"),
                 batch_critical=csv(fits_dir / "batch_critical.csv"),
-                early_stop=csv(fits_dir / "non_embedding" / "early_stop.csv"))
+                early_stop=csv(fits_dir / "non_embedding" / "early_stop.csv"),
+                adjusted_curves=parquet(fits_dir / "non_embedding" / "adjusted_curves.parquet"),
+                envelope_C=parquet(fits_dir / "non_embedding" / "envelope_C.parquet"))
 
 
 def load(runs, curves=None, positions=None, fits=None) -> Inputs:

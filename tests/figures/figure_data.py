@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from scalinglaws.figures import declarations
 from scalinglaws.fit import analytic, paper, synthetic
 
 N_CTX, B = 64, 2**14
@@ -83,11 +84,4 @@ def build() -> dict[str, pd.DataFrame]:
     return {"runs": runs, "curves": curves, "positions": positions}
 
 
-FIGURES = [
-    "fig01_summary", "fig02_sample_efficiency", "fig03_scaling_contributions", "fig04_loss_n_d", "fig05_shape",
-    "fig06_embedding", "fig07_lstm", "fig08_generalization", "fig09_overfitting", "fig10_critical_batch",
-    "fig11_compute_steps", "fig12_suboptimal", "fig13_compute_trends", "fig14_optimal_size_steps",
-    "fig15_contradiction", "fig16_early_stopping", "fig17_recurrent", "fig18_batch_scans",
-    "fig19_sample_efficiency_min", "fig20_per_token", "fig21_context_positions", "fig22_lr_schedule",
-    "fig23_log_vs_power", "fig24_depth_generalization",
-]
+FIGURES = list(declarations())  # every figure module, as the workflow finds them

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import inspect
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -10,7 +12,9 @@ import pytest
 
 from figure_data import FIGURES
 
+from scalinglaws.figures import declaration, declarations
 from scalinglaws.figures.__main__ import load, main
+from scalinglaws.fit import suite
 
 # figure -> per panel: (x log, y log, legend labels that must appear (substrings), least lines + collections)
 EXPECT = {
@@ -47,13 +51,11 @@ EXPECT = {
 
 
 def paths(root) -> dict[str, str]:
-    """Every input a figure may take, by the name its draw() uses, as figures.smk passes them."""
+    """Every input a figure may take, by the name its draw() uses, as figures.smk names them."""
     out = {name: root / f"{name}.parquet" for name in ("runs", "curves", "positions")}
     out |= {f"fit_{p.stem}": p for p in (root / "fits" / "non_embedding").glob("*.json")}
-    out |= {"batch_critical": root / "fits" / "batch_critical.csv",
-            "early_stop": root / "fits" / "non_embedding" / "early_stop.csv"}
-    out |= {name: root / "fits" / f"{name}.json" for name in ("summary", "per_token", "B_crit_adopted")}
-    return {k: str(v) for k, v in out.items()}
+    out |= suite.suite_outputs(list(suite.FITS), str(root / "fits"))
+    return {k: str(v) for k, v in out.items() if Path(v).exists()}
 
 
 def draw(name: str, root):
@@ -64,7 +66,32 @@ def draw(name: str, root):
 
 
 def test_every_figure_has_a_test():
-    assert sorted(EXPECT) == FIGURES
+    assert sorted(EXPECT) == FIGURES and len(FIGURES) == 24
+
+
+@pytest.mark.parametrize("name", FIGURES)
+def test_declaration_matches_draw(name):
+    """What a module declares (read from its source, as the workflow reads it) is what its draw() takes:
+    every required input is a parameter without a default, every optional one a parameter with one."""
+    declared = declaration(name)
+    module = importlib.import_module(f"scalinglaws.figures.{name}")
+    assert (declared.inputs, declared.optional) == (module.INPUTS, getattr(module, "OPTIONAL", ()))
+    params = inspect.signature(module.draw).parameters
+    takes_any = any(v.kind is inspect.Parameter.VAR_KEYWORD for v in params.values())  # draw(**fits)
+    named = {p: v for p, v in params.items() if v.kind is not inspect.Parameter.VAR_KEYWORD}
+    required = [p for p, v in named.items() if v.default is inspect.Parameter.empty]
+    assert sorted(required) == sorted(declared.inputs)
+    optional = set(named) - set(required)
+    assert optional <= set(declared.optional) if takes_any else optional == set(declared.optional)
+
+
+def test_declaration_must_be_literal(tmp_path, monkeypatch):
+    import scalinglaws.figures as figures
+
+    (tmp_path / "fig99_made_up.py").write_text("KINDS = {'size'}\nNEEDS = KINDS\nINPUTS = ('runs',)\n")
+    monkeypatch.setattr(figures, "FIGURES_DIR", tmp_path)
+    with pytest.raises(ValueError, match="fig99_made_up.py: NEEDS must be a literal"):
+        declarations()
 
 
 @pytest.mark.parametrize("name", FIGURES)

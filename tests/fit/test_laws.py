@@ -127,7 +127,7 @@ def test_L_C_min_matches_app_b_prediction():
     # envelope of 13 sizes' curves generated from Table 3 + Table 5 B_crit: the compute-efficient
     # frontier follows Eq B.7 / B.8, alpha_C^min = 0.0526 within 0.004, C_c^min within a factor 2
     runs, curves = synthetic.size_study(0, sizes=np.logspace(3, 9, 13), noise=0.005)
-    r = compute.fit_L_C(compute.adjusted_curves(curves, runs), "C_min", n_grid=60, settings=FAST)
+    r = compute.fit_L_C(compute.envelope(compute.adjusted_curves(curves, runs), "C_min", n_grid=60), "C_min", settings=FAST)
     t3, t5 = paper.TABLE_3, paper.TABLE_5
     alpha = analytic.alpha_C_min_predicted(t3["alpha_N"], t5["alpha_B"], t3["alpha_S"])
     C_c = analytic.C_c_predicted(t3["N_c"], t5["B_star"], t3["S_c"], t3["alpha_N"], t3["alpha_S"])

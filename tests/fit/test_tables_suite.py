@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from scalinglaws.fit import FitSettings, paper, synthetic, tables
-from scalinglaws.fit.suite import fit_suite, main, table_paths, write_suite
+from scalinglaws.fit.suite import fit_paths, fit_suite, main, suite_outputs, table_paths, write_suite
 from scalinglaws.io import write_table
 
 
@@ -73,6 +73,18 @@ def test_write_suite_and_tables(suite, tmp_path):
         assert Path(f"{stem}.md").read_text().startswith("| quantity | paper | ours | lo | hi | notes |")
     assert pd.read_csv(tmp_path / "tables" / "table5_trend_parameters.csv").shape == (12, 6)
     assert len(pd.read_csv(tmp_path / "non_embedding" / "early_stop.csv")) == 35
+
+
+def test_write_suite_writes_what_it_declares(suite, tmp_path):
+    """The files the workflow's fit rule declares (fit_paths, suite_outputs) are exactly those written."""
+    write_suite(suite, tmp_path, tmp_path / "tables")
+    written = {str(p) for p in tmp_path.rglob("*.*") if "tables" not in p.parts and not p.name.startswith(".")}
+    declared = {*fit_paths(suite["laws"], str(tmp_path)).values(), *suite_outputs(suite["laws"], str(tmp_path)).values()}
+    declared |= {path.replace(".csv", ".md") for path in declared if path.endswith(".csv")}  # write_table's Markdown
+    assert written == declared - {str(tmp_path / "per_token.json")}  # per-token fits need positions, not given here
+    env = pd.read_parquet(tmp_path / "non_embedding" / "envelope_C_min.parquet")
+    fitted = json.loads((tmp_path / "non_embedding" / "L_Cmin.json").read_text())
+    assert env["C_min"].tolist() == pytest.approx(fitted["provenance"]["envelope"]["C_min"])  # the frontier fitted
 
 
 def test_cli_on_size_study_only(tmp_path):

@@ -8,7 +8,8 @@ import sys
 
 from scalinglaws.config_checks import check_config
 from scalinglaws.corpus.acquire.options import AcquireOptions
-from scalinglaws.fit.suite import fit_paths, laws_for, table_paths
+from scalinglaws.figures import declarations as figure_declarations
+from scalinglaws.fit.suite import fit_paths, laws_for, suite_outputs, table_paths
 from scalinglaws.plan import config_packs, pack_prediction
 from scalinglaws.studies import expand_studies, fit_kinds, study_kinds
 from scalinglaws.train.cell import Cell
@@ -110,6 +111,7 @@ def inherit_profile_resources(template, rule_name):
 # the laws the configured studies support, and where the fit step writes them (fit.smk)
 LAWS = laws_for(fit_kinds(config))
 FITS = fit_paths(LAWS)
+SUITE_OUTPUTS = suite_outputs(LAWS)  # name -> path of every other file the fit step writes
 FIT_TABLES = table_paths()
 KIND_OF = study_kinds(config)  # study name -> kind
 STUDY_KINDS = set(KIND_OF.values())
@@ -119,6 +121,16 @@ FIT_CODE = sorted(glob.glob(os.path.join(workflow.basedir, "src/scalinglaws/fit/
 def fit_inputs(*laws, basis="non_embedding"):
     """Named rule inputs ``fit_<law>`` for those of ``laws`` this config fits (the others are left out)."""
     return {f"fit_{law}": FITS[f"{basis}/{law}"] for law in laws if f"{basis}/{law}" in FITS}
+
+
+def figure_inputs(figure, declared, available):
+    """The inputs of a figure's job, from its module's declaration in scalinglaws.figures, being every
+    input it needs and the optional ones this config makes, taken from ``available`` (name -> path)."""
+    missing = [name for name in declared.inputs if name not in available]
+    if missing:
+        raise WorkflowError(f"{figure} needs {missing}, which no job makes for this config; its studies "
+                            f"({sorted(declared.needs)}) are configured, so the module's NEEDS or INPUTS is wrong")
+    return {name: available[name] for name in (*declared.inputs, *declared.optional) if name in available}
 
 
 wildcard_constraints:

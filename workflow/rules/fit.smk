@@ -1,7 +1,7 @@
 # Fit the paper's laws to the collected runs: every fit is JSON with intervals and provenance, and
 # Tables 2-6 put the paper's constants beside ours. Which fits exist follows from the configured
 # studies (scalinglaws.fit.suite.laws_for), so every output below is known before any job runs.
-# LAWS, FITS, FIT_TABLES, FIT_CODE and fit_inputs() are defined in common.smk.
+# LAWS, FITS, SUITE_OUTPUTS, FIT_TABLES, FIT_CODE and fit_inputs() are defined in common.smk.
 
 rule fit_suite:
     # cheap aggregation: runs in the Snakemake process itself, never as a cluster job
@@ -14,12 +14,7 @@ rule fit_suite:
         code=FIT_CODE,
     output:
         fits=list(FITS.values()),
-        summary="results/fits/summary.json",
-        bcrit="results/fits/B_crit_adopted.json",
-        per_token="results/fits/per_token.json" if "size" in STUDY_KINDS else [],
-        batch_critical="results/fits/batch_critical.csv" if "batch" in STUDY_KINDS else [],
-        early_stop="results/fits/non_embedding/early_stop.csv" if "data" in STUDY_KINDS else [],
-        early_stop_total="results/fits/total/early_stop.csv" if "data" in STUDY_KINDS else [],
+        **SUITE_OUTPUTS,
         table2=report(
             multiext(FIT_TABLES[2], csv=".csv", md=".md"),
             caption="../report/table2.rst",

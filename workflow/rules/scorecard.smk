@@ -1,7 +1,7 @@
 # The reproduction scorecard: every figure's and table's claim from docs/findings.md checked on
 # our runs and fits (scalinglaws.scorecard). It reads what the figures read, so it is rebuilt whenever
-# a run, a fit or the checks change. RUNS, CURVES, POSITIONS, FITTED and BCRIT are defined in
-# figures.smk.
+# a run, a fit or the checks change. RUNS, CURVES and POSITIONS are defined in figures.smk, FITS
+# and SUITE_OUTPUTS (every file of the fit step but the fits) in common.smk.
 
 rule scorecard:
     # cheap aggregation: runs in the Snakemake process itself, never as a cluster job
@@ -11,12 +11,8 @@ rule scorecard:
         curves=CURVES,
         positions=POSITIONS,
         fits=list(FITS.values()),
-        summary=FITTED.summary,
-        bcrit=BCRIT,
+        **{name: rules.fit_suite.output[name] for name in SUITE_OUTPUTS},
         table4=f"{FIT_TABLES[4]}.md",
-        per_token=FITTED.per_token,
-        batch_critical=FITTED.batch_critical,
-        early_stop=FITTED.early_stop,
         code=os.path.join(workflow.basedir, "src/scalinglaws/scorecard.py"),
     output:
         report(

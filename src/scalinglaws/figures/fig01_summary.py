@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from scalinglaws.figures.style import (OUR_FIT, OURS, PAPER_FIT, evals, fitted, interval, log_grid, lower_envelope,
-                                       note, panels, sci, study)
+from scalinglaws.evaluate.select import evals, lower_envelope, study
+from scalinglaws.figures.style import OUR_FIT, OURS, PAPER_FIT, fitted, interval, log_grid, note, panels, sci
 from scalinglaws.fit import analytic, paper
 
+NEEDS = {"size"}
 INPUTS = ("runs", "curves", "fit_L_N")
 OPTIONAL = ("fit_L_Cmin", "fit_L_D")
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from scalinglaws.figures.style import colorbar, evals, lower_envelope, panels, study
+from scalinglaws.evaluate.select import evals, lower_envelope, study
+from scalinglaws.figures.style import colorbar, panels
 from scalinglaws.fit import paper
 
+NEEDS = {"size"}
 INPUTS = ("runs", "curves")
 
 

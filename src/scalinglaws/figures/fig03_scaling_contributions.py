@@ -11,6 +11,7 @@ import numpy as np
 from scalinglaws.figures.style import fitted, interval, panels
 from scalinglaws.fit import paper
 
+NEEDS = set()  # drawn from fits alone: the paper's lines where ours are missing
 INPUTS = ()
 OPTIONAL = ("fit_N_opt", "fit_B_opt", "fit_S_min_opt")
 FACTORS = (("Model size", "N", "fit_N_opt"), ("Batch size", "B", "fit_B_opt"), ("Serial steps", "S", "fit_S_min_opt"))

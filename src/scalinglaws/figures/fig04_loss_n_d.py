@@ -11,11 +11,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from scalinglaws.figures.style import adjusted, colorbar, fitted, interval, log_grid, note, panels, study
+from scalinglaws.evaluate.select import study
+from scalinglaws.figures.style import colorbar, fitted, interval, log_grid, note, panels
 from scalinglaws.fit import analytic, paper
 
-INPUTS = ("runs", "curves", "fit_L_ND")
-OPTIONAL = ("fit_L_NS", "B_crit_adopted")
+NEEDS = {"data"}
+INPUTS = ("runs", "fit_L_ND")
+OPTIONAL = ("fit_L_NS", "adjusted_curves")
 
 
 def draw_data(ax, runs: pd.DataFrame, fit: dict) -> None:
@@ -36,9 +38,8 @@ def draw_data(ax, runs: pd.DataFrame, fit: dict) -> None:
     ax.legend(title="Params (non-embedding)")
 
 
-def draw_steps(ax, runs: pd.DataFrame, curves: pd.DataFrame, fit: dict | None, B_crit_adopted: dict | None) -> None:
-    adj = adjusted(runs, curves, B_crit_adopted)
-    if adj.empty:
+def draw_steps(ax, adj: pd.DataFrame | None, fit: dict | None) -> None:
+    if adj is None or adj.empty:
         note(ax, "no size study configured")
         return
     color = colorbar(ax, adj["N"], "Parameters (non-embedding)")
@@ -55,9 +56,8 @@ def draw_steps(ax, runs: pd.DataFrame, curves: pd.DataFrame, fit: dict | None, B
            title="Loss vs model size and training steps")
 
 
-def draw(runs: pd.DataFrame, curves: pd.DataFrame, fit_L_ND: dict, fit_L_NS: dict | None = None,
-         B_crit_adopted: dict | None = None):
+def draw(runs: pd.DataFrame, fit_L_ND: dict, fit_L_NS: dict | None = None, adjusted_curves: pd.DataFrame | None = None):
     fig, (left, right) = panels(2, "Figure 4: L(N, D) and L(N, S)")
     draw_data(left, runs, fit_L_ND)
-    draw_steps(right, runs, curves, fit_L_NS, B_crit_adopted)
+    draw_steps(right, adjusted_curves, fit_L_NS)
     return fig

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from scalinglaws.figures.style import fitted, note, panels, study
+from scalinglaws.evaluate.select import study
+from scalinglaws.figures.style import fitted, note, panels
 
+NEEDS = {"shape"}
 INPUTS = ("runs",)
 OPTIONAL = ("fit_L_N",)
 PANELS = (

@@ -9,9 +9,11 @@ from __future__ import annotations
 import pandas as pd
 import seaborn as sns
 
-from scalinglaws.figures.style import OUR_FIT, fitted, interval, log_grid, panels, study
+from scalinglaws.evaluate.select import study
+from scalinglaws.figures.style import OUR_FIT, fitted, interval, log_grid, panels
 from scalinglaws.fit import analytic
 
+NEEDS = {"size"}
 INPUTS = ("runs", "fit_L_N")
 
 

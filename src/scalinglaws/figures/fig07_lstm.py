@@ -12,8 +12,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from scalinglaws.figures.style import panels, reference_transformers, study
+from scalinglaws.evaluate.select import reference_transformers, study
+from scalinglaws.figures.style import panels
 
+NEEDS = {"lstm"}
 INPUTS = ("runs", "positions")
 
 

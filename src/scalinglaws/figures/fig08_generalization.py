@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from scalinglaws.figures.style import panels, set_label, study
+from scalinglaws.evaluate.select import study
+from scalinglaws.figures.style import panels, set_label
 
+NEEDS = {"size"}
 INPUTS = ("runs",)
 OPTIONAL = ("run_tracked",)
 

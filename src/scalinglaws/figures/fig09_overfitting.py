@@ -11,9 +11,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from scalinglaws.figures.style import colorbar, fitted, interval, log_grid, panels, study
+from scalinglaws.evaluate.select import study
+from scalinglaws.figures.style import colorbar, fitted, interval, log_grid, panels
 from scalinglaws.fit import analytic, paper
 
+NEEDS = {"data"}
 INPUTS = ("runs", "fit_L_ND")
 OPTIONAL = ("fit_overfitting",)
 

@@ -13,10 +13,11 @@ import pandas as pd
 
 from scalinglaws.figures.style import PAPER_FIT, fitted, interval, log_grid, note, panels, sci
 from scalinglaws.fit import analytic, paper
+from scalinglaws.fit.suite import BCRIT_SOURCES
 
+NEEDS = {"batch"}
 INPUTS = ("curves", "batch_critical")
 OPTIONAL = ("fit_B_crit", "fit_B_crit_noise", "B_crit_adopted")
-SOURCES = {"ours (scans)": "batch scans", "ours (noise scale)": "gradient noise scale"}
 
 
 def bcrit_label(who: str, fit: dict) -> str:
@@ -46,11 +47,11 @@ def draw(curves: pd.DataFrame, batch_critical: pd.DataFrame, fit_B_crit: dict | 
         note(ax, "no batch scan reached three common loss targets")
         return fig
     grid = log_grid(pd.concat(losses), pad=1.05)
-    for fit, who, style in ((fit_B_crit, "ours (scans)", dict(color="C3", lw=1.8)),
-                            (fit_B_crit_noise, "ours (noise scale)", dict(color="C2", lw=1.5))):
+    for fit, law, who, style in ((fit_B_crit, "B_crit", "ours (scans)", dict(color="C3", lw=1.8)),
+                                 (fit_B_crit_noise, "B_crit_noise", "ours (noise scale)", dict(color="C2", lw=1.5))):
         if fitted(fit):
             # the fit behind S_min and C_min in every other figure is marked
-            adopted = bool(B_crit_adopted) and B_crit_adopted.get("source") == SOURCES[who]
+            adopted = bool(B_crit_adopted) and B_crit_adopted.get("source") == BCRIT_SOURCES[law]
             ax.plot(grid, analytic.B_crit(grid, **fit["params"]), **style,
                     label=bcrit_label(who + (", adopted" if adopted else ""), fit))
     ax.plot(grid, analytic.B_crit(grid, **paper.FIG_10), **PAPER_FIT, label="paper: $B_{crit} = 2.1\\cdot10^{8}\\,L^{-4.8}$")

@@ -11,11 +11,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from scalinglaws.figures.style import adjusted, bcrit, colorbar, fitted, log_grid, panels
-from scalinglaws.fit import analytic, paper
+from scalinglaws.figures.style import colorbar, fitted, log_grid, panels
+from scalinglaws.fit import analytic
 
-INPUTS = ("runs", "curves")
-OPTIONAL = ("fit_L_NS", "B_crit_adopted")
+NEEDS = {"size"}
+INPUTS = ("adjusted_curves", "B_crit_adopted")
+OPTIONAL = ("fit_L_NS",)
 
 
 def slices(adj: pd.DataFrame, x: str, values) -> pd.DataFrame:
@@ -37,9 +38,9 @@ def L_at_steps(N, S, B, lns: dict, bc: dict, iterations: int = 60):
     return L
 
 
-def draw(runs: pd.DataFrame, curves: pd.DataFrame, fit_L_NS: dict | None = None, B_crit_adopted: dict | None = None):
-    adj = adjusted(runs, curves, B_crit_adopted)
-    bc = bcrit(B_crit_adopted) or {k: paper.TABLE_5[k] for k in ("B_star", "alpha_B")}
+def draw(adjusted_curves: pd.DataFrame, B_crit_adopted: dict, fit_L_NS: dict | None = None):
+    adj = adjusted_curves
+    bc = {k: B_crit_adopted["params"][k] for k in ("B_star", "alpha_B")}
     B = float(adj["batch_tokens"].median())
     grid = log_grid(adj["N"], pad=1.3)
     fig, (left, right) = panels(2, "Figure 11: performance vs compute budget and vs steps")

@@ -2,33 +2,36 @@
 
 The size study's learning curves (models of 2 or more layers, as in the paper's fits) against the
 fixed-batch compute C = 6NBS and against C_min = C/(1 + B/B_crit(L)) (Eq 5.5), with the lower
-envelope of each, our fits of L(C) and L(C_min) and the paper's Fig 13 legend laws.
+envelope of each that the fit step fitted (where the smallest model is lowest it is left out, see
+``fit.compute.envelope``), our fits of L(C) and L(C_min) and the paper's Fig 13 legend laws.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from scalinglaws.figures.style import adjusted, fitted, interval, log_grid, panels, sci
-from scalinglaws.fit import analytic, compute, paper
+from scalinglaws.figures.style import fitted, interval, log_grid, panels, sci
+from scalinglaws.fit import analytic, paper
 
-INPUTS = ("runs", "curves")
-OPTIONAL = ("fit_L_C", "fit_L_Cmin", "B_crit_adopted")
+NEEDS = {"size"}
+INPUTS = ("adjusted_curves", "envelope_C", "envelope_C_min")
+OPTIONAL = ("fit_L_C", "fit_L_Cmin")
 SERIES = (("C", "C0", "fit_L_C", "C_c", "alpha_C", "$L = (C/2.0\\cdot10^{7})^{-0.057}$"),
           ("C_min", "C1", "fit_L_Cmin", "C_min_c", "alpha_C_min", "$L = (C_{min}/2.3\\cdot10^{8})^{-0.050}$"))
 
 
-def draw(runs: pd.DataFrame, curves: pd.DataFrame, fit_L_C: dict | None = None, fit_L_Cmin: dict | None = None,
-         B_crit_adopted: dict | None = None):
-    adj = adjusted(runs, curves, B_crit_adopted)
+def draw(adjusted_curves: pd.DataFrame, envelope_C: pd.DataFrame, envelope_C_min: pd.DataFrame,
+         fit_L_C: dict | None = None, fit_L_Cmin: dict | None = None):
+    adj = adjusted_curves
     fits = {"fit_L_C": fit_L_C, "fit_L_Cmin": fit_L_Cmin}
+    envelopes = {"C": envelope_C, "C_min": envelope_C_min}
     fig, (ax,) = panels(1, "Figure 13: empirical and batch-adjusted compute trends")
     fig.set_size_inches(6.8, 4.8)
     for x, color, key, paper_scale, paper_alpha, paper_label in SERIES:
         for _, c in adj.sort_values(x).groupby("run_id"):
             ax.plot(c[x], c["test_loss"], color=color, alpha=0.2, lw=0.8)
-        env = compute.envelope(adj, x, drop_smallest=False)
-        ax.plot(env[x], env["L"], color=color, lw=2, label=f"lower envelope of L({x})")
+        env = envelopes[x]
+        ax.plot(env[x], env["L"], color=color, lw=2, label=f"lower envelope of L({x}), as fitted")
         grid = log_grid(adj[x], pad=1)
         fit = fits[key]
         if fitted(fit):

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from scalinglaws.figures.style import adjusted, fitted, interval, log_grid, panels, sci
-from scalinglaws.fit import compute, paper
+from scalinglaws.figures.style import fitted, interval, log_grid, panels, sci
+from scalinglaws.fit import paper
 
-INPUTS = ("runs", "curves")
-OPTIONAL = ("fit_N_opt", "fit_N_vs_C", "fit_S_min_opt", "B_crit_adopted")
+NEEDS = {"size"}
+INPUTS = ("envelope_C", "envelope_C_min")
+OPTIONAL = ("fit_N_opt", "fit_N_vs_C", "fit_S_min_opt")
 
 
 def trend(ax, grid, fit, symbol, x, color):
@@ -24,10 +25,9 @@ def trend(ax, grid, fit, symbol, x, color):
                 label=f"ours: ${symbol} = {sci(p[f'{symbol}_e'])}\\,{x}^{{p}}$, p = {interval(fit, f'p_{symbol}', '.2f')}")
 
 
-def draw(runs: pd.DataFrame, curves: pd.DataFrame, fit_N_opt: dict | None = None, fit_N_vs_C: dict | None = None,
-         fit_S_min_opt: dict | None = None, B_crit_adopted: dict | None = None):
-    adj = adjusted(runs, curves, B_crit_adopted)
-    env_min, env_c = compute.envelope(adj, "C_min"), compute.envelope(adj, "C")
+def draw(envelope_C: pd.DataFrame, envelope_C_min: pd.DataFrame, fit_N_opt: dict | None = None,
+         fit_N_vs_C: dict | None = None, fit_S_min_opt: dict | None = None):
+    env_min, env_c = envelope_C_min, envelope_C
     fig, (left, right) = panels(2, "Figure 14: optimal model size and steps vs compute")
     left.scatter(env_min["C_min"], env_min["N"], s=14, color="C0", label="frontier N against $C_{min}$")
     left.scatter(env_c["C"], env_c["N"], s=14, color="C1", marker="^", label="frontier N against C (fixed batch)")

@@ -11,8 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from scalinglaws.figures.style import colorbar, note, panels, study
+from scalinglaws.evaluate.select import study
+from scalinglaws.figures.style import colorbar, note, panels
 
+NEEDS = {"data"}
 INPUTS = ("runs", "curves", "early_stop")
 
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from scalinglaws.figures.style import panels, reference_transformers, study
+from scalinglaws.evaluate.select import reference_transformers, study
+from scalinglaws.figures.style import panels
 
+NEEDS = {"recurrent"}
 INPUTS = ("runs",)
 
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from scalinglaws.figures.style import colorbar, evals, note, panels, study
+from scalinglaws.evaluate.select import evals, study
+from scalinglaws.figures.style import colorbar, note, panels
 from scalinglaws.fit import batch
 
+NEEDS = {"batch"}
 INPUTS = ("runs", "curves", "batch_critical")
 
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from scalinglaws.figures.style import adjusted, colorbar, panels
+from scalinglaws.figures.style import colorbar, panels
 from scalinglaws.fit.batch import first_reach
 
-INPUTS = ("runs", "curves")
-OPTIONAL = ("B_crit_adopted",)
+NEEDS = {"size"}
+INPUTS = ("adjusted_curves",)
 
 
 def reach_table(adj: pd.DataFrame, targets) -> pd.DataFrame:
@@ -29,8 +29,8 @@ def reach_table(adj: pd.DataFrame, targets) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["N", "L", "S_min", "E_min"])
 
 
-def draw(runs: pd.DataFrame, curves: pd.DataFrame, B_crit_adopted: dict | None = None):
-    adj = adjusted(runs, curves, B_crit_adopted)
+def draw(adjusted_curves: pd.DataFrame):
+    adj = adjusted_curves
     final = adj.groupby("run_id")["test_loss"].min()
     targets = np.geomspace(final.max() * 1.02, adj["test_loss"].quantile(0.8), 8)
     table = reach_table(adj, targets)

@@ -13,9 +13,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from scalinglaws.figures.style import colorbar, fitted, interval, note, panels, study
+from scalinglaws.evaluate.select import study
+from scalinglaws.figures.style import colorbar, fitted, interval, note, panels
 from scalinglaws.fit import paper
 
+NEEDS = {"size"}
 INPUTS = ("runs", "positions", "per_token")
 OPTIONAL = ("run_tracked",)
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from scalinglaws.figures.style import panels, study
+from scalinglaws.evaluate.select import study
+from scalinglaws.figures.style import panels
 
+NEEDS = {"lr_schedule"}
 INPUTS = ("runs", "curves")
 
 

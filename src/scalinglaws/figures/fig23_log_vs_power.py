@@ -9,9 +9,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from scalinglaws.figures.style import PAPER_FIT, fitted, interval, log_grid, panels, sci, study
+from scalinglaws.evaluate.select import study
+from scalinglaws.figures.style import PAPER_FIT, fitted, interval, log_grid, panels, sci
 from scalinglaws.fit import analytic, paper
 
+NEEDS = {"size"}
 INPUTS = ("runs", "fit_L_N", "fit_log_N")
 
 

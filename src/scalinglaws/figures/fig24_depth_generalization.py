@@ -9,8 +9,10 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib.ticker import NullLocator
 
-from scalinglaws.figures.style import panels, set_label, study
+from scalinglaws.evaluate.select import study
+from scalinglaws.figures.style import panels, set_label
 
+NEEDS = {"depth"}
 INPUTS = ("runs",)
 
 

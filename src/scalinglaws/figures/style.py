@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import NamedTuple
-
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
 from scalinglaws.io import atomic_path  # noqa: E402
@@ -60,39 +57,6 @@ def sci(x: float) -> str:
     return f"{x / 10**exponent:.2g}\\cdot10^{{{exponent}}}"
 
 
-def study(runs, name: str):
-    """The completed (not diverged) runs of one study."""
-    keep = runs["study"] == name
-    if "status" in runs:
-        keep &= runs["status"] != "diverged"
-    return runs[keep]
-
-
-class Reference(NamedTuple):
-    runs: pd.DataFrame  # the Transformers, sorted by N
-    label: str  # what they are, for a legend
-    same_budget: bool  # trained to the compared runs' token budget
-
-
-def reference_transformers(runs, compared) -> Reference:
-    """The standard Transformers a comparison study's runs (``compared``) are drawn against: the
-    baseline (else the size) study's runs trained to the same token budget when there are any, else
-    the size study's (whose budget the label names, since it differs)."""
-    tokens = float(compared["tokens"].median()) if len(compared) else float("nan")
-    for kind in ("baseline", "size"):
-        candidates = study(runs, kind)
-        same = candidates[np.isclose(candidates["tokens"], tokens, rtol=0.02)] if len(candidates) else candidates
-        if len(same):
-            return Reference(same.sort_values("N"), f"Transformers, {tokens:.2g} tokens (same budget)", True)
-    size = study(runs, "size").sort_values("N")
-    return Reference(size, f"Transformers (size study, {size['tokens'].median():.2g} tokens)" if len(size) else "", False)
-
-
-def evals(curves, run_ids, loss: str = "test_loss"):
-    """The evaluation rows (loss logged, step > 0) of the given runs."""
-    return curves[curves["run_id"].isin(run_ids) & curves[loss].notna() & (curves["step"] > 0)]
-
-
 def note(ax, text: str) -> None:
     """Say in the panel why it is (partly) empty."""
     ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", fontsize=8, color="0.3", wrap=True,
@@ -131,30 +95,6 @@ def save(fig, out_png: str | Path) -> None:
         with atomic_path(path) as tmp:
             fig.savefig(tmp, format=path.suffix[1:], bbox_inches="tight")
     plt.close(fig)
-
-
-def bcrit(B_crit_adopted: dict | None) -> dict | None:
-    """The B_crit(L) constants the fit step adopted (results/fits/B_crit_adopted.json), else None
-    (the paper's Table 5)."""
-    return {k: B_crit_adopted["params"][k] for k in ("B_star", "alpha_B")} if fitted(B_crit_adopted) else None
-
-
-def adjusted(runs, curves, B_crit_adopted: dict | None = None, min_layers: int = 2):
-    """The size study's curves (models of at least ``min_layers`` layers) with C, C_min, S_min, E_min
-    (PF-days, Eqs 5.4-5.5), as the fit step computes them."""
-    from scalinglaws.fit.compute import adjusted_curves
-
-    size = study(runs, "size")
-    size = size[size["n_layer"] >= min_layers]
-    return adjusted_curves(curves[curves["run_id"].isin(size["run_id"])], size, bcrit=bcrit(B_crit_adopted))
-
-
-def lower_envelope(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Points of (x, y) that no point with smaller or equal x beats: the frontier, in x order."""
-    order = np.argsort(x, kind="stable")
-    x, y = x[order], y[order]
-    keep = y <= np.minimum.accumulate(y)
-    return x[keep], y[keep]
 
 
 def set_label(name: str) -> str:

@@ -68,9 +68,9 @@ def envelope(adjusted: pd.DataFrame, x="C", loss="test_loss", n_grid=40, drop_sm
     return env[env["N"] > adjusted["N"].min()] if drop_smallest else env
 
 
-def fit_L_C(adjusted, x="C", loss="test_loss", *, n_grid=40, settings=None) -> FitResult:
-    """L(C) = (C_c/C)^alpha_C on the envelope (``x="C"``), or L(C_min) with ``x="C_min"``."""
-    env = envelope(adjusted, x, loss, n_grid)
+def fit_L_C(env: pd.DataFrame, x="C", *, settings=None) -> FitResult:
+    """L(C) = (C_c/C)^alpha_C on the lower envelope against C (``x="C"``, see ``envelope``), or
+    L(C_min) on the envelope against C_min (``x="C_min"``)."""
     fit = fit_table(laws.power_law("C", scales=laws.PF_DAY_SCALES), env, {"C": x}, "L", settings=settings,
                     description=f"L({x}) on the lower envelope of {env['run_id'].nunique()} runs' curves",
                     one_row_per_run=False)

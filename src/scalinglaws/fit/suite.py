@@ -17,13 +17,19 @@ The last form fits one law to any CSV or parquet table whose columns it is told 
 
 The suite writes (``write_suite``)::
 
-    <out>/<basis>/<law>.json        each fit with intervals and provenance, or {"not_fitted": reason}
-    <out>/<basis>/early_stop.csv    S_stop against its Eq 5.7 bound (Fig 16), with a data study
-    <out>/B_crit_adopted.json       the B_crit(L) that S_min and C_min use, and why
-    <out>/batch_critical.csv        S_min, E_min, B_crit per (model, loss target) (Figs 10, 18)
-    <out>/per_token.json            L(T) = a + b T^-c of every size-study run (Fig 20), given positions
-    <out>/summary.json              every constant, notes, the Eq 6.8 intersection (Fig 15)
-    <tables>/tableN_<slug>.{csv,md} Tables 2-6, the paper beside ours (Table 1 is train.table1's)
+    <out>/<basis>/<law>.json            each fit with intervals and provenance, or {"not_fitted": reason}
+    <out>/<basis>/adjusted_curves.parquet  the size study's curves with C, C_min, S_min, E_min (Eqs 5.4-5.5)
+    <out>/<basis>/envelope_C.parquet    the compute-efficient frontiers L(C) and L(C_min) are fitted on
+    <out>/<basis>/envelope_C_min.parquet   (and N_opt, S_min, B and D along them: Table 6)
+    <out>/<basis>/early_stop.csv        S_stop against its Eq 5.7 bound (Fig 16), with a data study
+    <out>/B_crit_adopted.json           the B_crit(L) that S_min and C_min use, and why
+    <out>/batch_critical.csv            S_min, E_min, B_crit per (model, loss target) (Figs 10, 18)
+    <out>/per_token.json                L(T) = a + b T^-c of every size-study run (Fig 20), given positions
+    <out>/summary.json                  every constant, notes, the Eq 6.8 intersection (Fig 15)
+    <tables>/tableN_<slug>.{csv,md}     Tables 2-6, the paper beside ours (Table 1 is train.table1's)
+
+``suite_outputs`` names those files for a set of laws: the workflow's fit rule declares them from it
+and the figures and the scorecard ask for them by its names, so the list above is kept in one place.
 """
 
 from __future__ import annotations
@@ -39,7 +45,7 @@ import pandas as pd
 
 from scalinglaws.fit import analytic, batch, compute, context, direct, paper, size_data, tables
 from scalinglaws.fit.core import FitResult, FitSettings, save_fit
-from scalinglaws.io import read_json, write_json, write_table
+from scalinglaws.io import atomic_path, read_json, write_json, write_table
 
 # column names of each basis: the paper's non-embedding counts, or every parameter
 BASES = {
@@ -117,8 +123,9 @@ class Study:
             if self._bcrit is not None:
                 return {"source": "given", "params": dict(self._bcrit), "fit": None, "reason": "set by the caller"}
             candidates = []
-            for source, need, fit in (("batch scans", "batch", self.B_crit), ("gradient noise scale", "noise", self.B_crit_noise)):
-                if self.has(need):
+            for law, fit in (("B_crit", self.B_crit), ("B_crit_noise", self.B_crit_noise)):
+                source = BCRIT_SOURCES[law]
+                if self.has(FITS[law][0]):
                     try:
                         candidates.append((source, fit()))
                     except Exception as err:  # a degenerate scan: the next source may do
@@ -129,7 +136,7 @@ class Study:
     def bcrit(self) -> dict | None:
         """B_star and alpha_B for S_min and C_min, or None for the paper's (``bcrit_choice``)."""
         choice = self.bcrit_choice()
-        return None if choice["source"] == "paper Table 5" else choice["params"]
+        return None if choice["source"] == PAPER_BCRIT else choice["params"]
 
     def adjusted(self, basis: str) -> pd.DataFrame:
         """Batch-adjusted curves of the size study's runs with at least ``min_layers`` layers."""
@@ -188,6 +195,11 @@ class Study:
         return fitted, notes
 
 
+# where the adopted B_crit(L) comes from (B_crit_adopted.json's "source"): the fit of each law, else the paper's
+BCRIT_SOURCES = {"B_crit": "batch scans", "B_crit_noise": "gradient noise scale"}
+PAPER_BCRIT = "paper Table 5"
+
+
 def adopt_bcrit(candidates: list[tuple[str, FitResult | Exception]]) -> dict:
     """Pick the B_crit(L) for S_min and C_min from fits in order of preference (source, fit or error).
 
@@ -201,7 +213,7 @@ def adopt_bcrit(candidates: list[tuple[str, FitResult | Exception]]) -> dict:
     problems = [f"{source}: not fitted ({fit})" for source, fit in candidates if not isinstance(fit, FitResult)]
     problems += [f"{source}: {w}" for source, fit in fitted for w in fit.warnings]
     if not fitted:
-        return {"source": "paper Table 5", "params": {k: paper.TABLE_5[k] for k in ("B_star", "alpha_B")}, "fit": None,
+        return {"source": PAPER_BCRIT, "params": {k: paper.TABLE_5[k] for k in ("B_star", "alpha_B")}, "fit": None,
                 "reason": "; ".join(problems) or "no batch study and no noise-scale measurements"}
     clean = [(source, fit) for source, fit in fitted if not fit.warnings]
     source, fit = (clean or fitted)[0]
@@ -221,8 +233,8 @@ FITS = {
     "L_N": ("size", lambda st, b: st.compare_log_power(b)["power"]),
     "log_N": ("size", lambda st, b: st.compare_log_power(b)["log"]),
     "L_NS": ("curves", lambda st, b: compute.fit_L_NS(st.adjusted(b), settings=st.settings)),
-    "L_C": ("curves", lambda st, b: compute.fit_L_C(st.adjusted(b), "C", settings=st.settings)),
-    "L_Cmin": ("curves", lambda st, b: compute.fit_L_C(st.adjusted(b), "C_min", settings=st.settings)),
+    "L_C": ("curves", lambda st, b: compute.fit_L_C(st.envelope(b, "C"), "C", settings=st.settings)),
+    "L_Cmin": ("curves", lambda st, b: compute.fit_L_C(st.envelope(b, "C_min"), "C_min", settings=st.settings)),
     "N_opt": ("curves", _trend("N")),
     "S_min_opt": ("curves", _trend("S_min")),
     "B_opt": ("curves", _trend("B_crit")),
@@ -253,6 +265,36 @@ def fit_paths(laws: list[str], out="results/fits") -> dict[str, str]:
     return {f"{b}/{law}": f"{out}/{b}/{law}.json" for b in BASES for law in laws}
 
 
+# what the suite writes beside the fits: name -> (the need of the laws that brings it, its file in a
+# basis, or None for one file of both bases). A file of the total basis is named <name>_total.
+SUITE_FILES = {
+    "summary": (None, "summary.json"),
+    "B_crit_adopted": (None, "B_crit_adopted.json"),
+    "batch_critical": ("batch", "batch_critical.csv"),
+    "per_token": ("size", "per_token.json"),
+    "early_stop": ("data", "{basis}/early_stop.csv"),
+    "adjusted_curves": ("curves", "{basis}/adjusted_curves.parquet"),
+    "envelope_C": ("curves", "{basis}/envelope_C.parquet"),
+    "envelope_C_min": ("curves", "{basis}/envelope_C_min.parquet"),
+}
+
+
+def suite_outputs(laws: list[str], out="results/fits") -> dict[str, str]:
+    """``{name: path}`` of every file but the fits and tables that ``write_suite`` writes for ``laws``
+    (``SUITE_FILES``): the non-embedding basis's as ``name``, the total basis's as ``name_total``."""
+    needs = {FITS[law][0] for law in laws}
+    paths = {}
+    for name, (need, template) in SUITE_FILES.items():
+        if need is not None and need not in needs:
+            continue
+        if "{basis}" not in template:
+            paths[name] = f"{out}/{template}"
+            continue
+        for basis in BASES:
+            paths[name if basis == "non_embedding" else f"{name}_total"] = f"{out}/{template.format(basis=basis)}"
+    return paths
+
+
 def table_paths(tables_out="results/tables") -> dict[int, str]:
     """Stems of Tables 2-6 as ``write_suite`` names them."""
     return {i: f"{tables_out}/table{i}_{slug}" for i, slug in TABLES.items()}
@@ -272,7 +314,7 @@ def fit_suite(runs: pd.DataFrame, curves: pd.DataFrame | None, *, positions: pd.
     """Fit ``laws`` (default: every law the runs support) in each basis.
 
     Returns ``{"fits": {basis: {law: FitResult}}, "not_fitted": {basis: {law: reason}}, "bcrit" (the
-    adopted B_crit, see ``Study.bcrit_choice``), "bcrit_fit", "batch_table", "early_stop",
+    adopted B_crit, see ``Study.bcrit_choice``), "bcrit_fit", "batch_table", "curve_tables", "early_stop",
     "intersection", "per_token", "models", "laws", "notes", "seconds"}``.
     Diverged runs are left out. ``studies`` names the size, data and batch studies in the ``study``
     column; ``positions`` (per-position test losses) adds the per-token fits of Fig 20.
@@ -296,6 +338,14 @@ def fit_suite(runs: pd.DataFrame, curves: pd.DataFrame | None, *, positions: pd.
             except Exception as err:  # a degenerate grid: say why, fit the others
                 out["not_fitted"][b][law] = str(err)
                 notes.append(f"{b}/{law} not fitted: {err}")
+        if any(FITS[law][0] == "curves" for law in laws) and st.has("curves"):
+            try:
+                curve_tables = {"adjusted_curves": st.adjusted(b), "envelope_C": st.envelope(b, "C"),
+                                "envelope_C_min": st.envelope(b, "C_min")}
+            except Exception as err:  # say, no size-study model deep enough: the files exist, empty, and say why here
+                notes.append(f"{b}: no batch-adjusted curves or envelopes: {err}")
+                curve_tables = dict.fromkeys(("adjusted_curves", "envelope_C", "envelope_C_min"), pd.DataFrame())
+            out.setdefault("curve_tables", {})[b] = curve_tables
         fits = out["fits"][b]
         if "L_ND" in fits and "best_step" in st.data:
             out.setdefault("early_stop", {})[b] = st.early_stop(b, fits)
@@ -361,6 +411,10 @@ def write_suite(suite: dict, out: str | Path, tables_out: str | Path | None = No
         for basis in suite["fits"]:
             early = suite.get("early_stop", {}).get(basis, pd.DataFrame(columns=["run_id", "N", "D", "S_stop", "bound", "holds"]))
             write_table(early, out / basis / "early_stop")
+    for basis, frames in suite.get("curve_tables", {}).items():
+        for name, frame in frames.items():
+            with atomic_path(out / basis / f"{name}.parquet") as tmp:
+                frame.to_parquet(tmp, index=False)
     if "per_token" in suite:
         write_json(out / "per_token.json", suite["per_token"])
     fits = suite["fits"].get("non_embedding", {})
