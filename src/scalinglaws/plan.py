@@ -18,12 +18,11 @@ import json
 from pathlib import Path
 
 import pandas as pd
-import torch
 import yaml
 
 from scalinglaws.registered import HeldOut, held_out
 from scalinglaws.studies import drop_removed_studies, expand_studies
-from scalinglaws.train.cell import Cell, build_model, model_accounting
+from scalinglaws.train.cell import Cell, planned_accounting
 from scalinglaws.train.hardware import PEAK_FLOPS
 from scalinglaws.train.packing import Pack, plan_packs
 
@@ -51,8 +50,7 @@ def plan_cells(config: dict) -> pd.DataFrame:
     for study, cells in expand_studies(config).items():
         for cell_id, settings in cells.items():
             cell = Cell.from_dict(settings)
-            with torch.device("meta"):
-                accounting = model_accounting(build_model(cell, vocab))
+            accounting = planned_accounting(cell, vocab)
             tokens = cell.total_steps() * cell.batch_size * cell.n_ctx
             rows.append({"study": study, "cell": cell_id, "N": accounting["N"], "N_total": accounting["N_total"],
                          "tokens": tokens, "flops": tokens * accounting["flops_per_token_matmul"],

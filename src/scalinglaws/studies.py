@@ -121,8 +121,8 @@ def lr_scan_study(config: dict, study: str, spec: dict) -> list[dict]:
 
 
 def lstm_study(config: dict, study: str, spec: dict) -> list[dict]:
-    return [_cell(config, study, spec, f"lstm{n_layer}_d{d_model}", arch="lstm", n_layer=n_layer, d_model=d_model,
-                  n_head=1) for n_layer in spec["layers"] for d_model in spec["widths"]]
+    return [_cell(config, study, spec, f"lstm{n_layer}_d{d_model}", arch="lstm", n_layer=n_layer, d_model=d_model)
+            for n_layer in spec["layers"] for d_model in spec["widths"]]
 
 
 def recurrent_study(config: dict, study: str, spec: dict) -> list[dict]:
