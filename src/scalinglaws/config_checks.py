@@ -6,6 +6,7 @@ Each would otherwise pass the dry run and fail hours later, or silently train so
 - a model narrower than its study's ``head_dim`` (it would silently train one head of width
   d_model), unless the study says ``one_head_below_head_dim: true``;
 - a fixed-N study (shape, depth) with a cell whose ``n_params`` no shape it can build comes near;
+- a web source's fetch options the schema cannot read (a CIDR of ``allow_private_addresses``);
 - the ``reddit`` source with no dump files, the ``urls`` source with no URL file.
 
 ``check_config`` raises a ``ValueError`` naming the key (or the file) and the cells concerned.
@@ -18,6 +19,7 @@ import glob
 import math
 from pathlib import Path
 
+from scalinglaws.corpus.acquire.options import AcquireOptions
 from scalinglaws.studies import study_kinds
 from scalinglaws.train.accounting import paper_nonembedding
 from scalinglaws.train.cell import Cell
@@ -103,6 +105,8 @@ def _n_params(cell: dict) -> int:
 
 def _check_corpus(corpus: dict, workdir: Path) -> None:
     source = corpus["source"]
+    if source in ("debian-docs", "reddit", "urls"):
+        AcquireOptions.from_dict(corpus)  # fetched from the web: its options parse, its CIDRs are networks
     if source == "reddit":
         dumps = corpus.get("reddit", {}).get("dumps", [])
         if not dumps:
