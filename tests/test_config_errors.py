@@ -35,7 +35,7 @@ CASES = {
     "impossible shape": (_set("studies.size.shapes", [[2, 50]]), "studies.size: d_model=50 does not split into heads of head_dim=16"),
     "empty grid": (_set("studies.size.shapes", []), "['studies']['size']['shapes']"),
     "vocab beyond the shard dtype": (_set("tokenizer.vocab_size", 2**33), "['tokenizer']['vocab_size']"),
-    "unknown study kind": (_set("studies.wide", {"kind": "huge", "shapes": [[2, 16]]}), "['studies']['wide']['kind']"),
+    "unknown study kind": (_set("studies.wide", {"kind": "huge", "shapes": [[2, 16]]}), "studies.wide: unknown kind 'huge'"),
     "negative learning rate": (_set("train.lr", -1.0), "['train']['lr']"),
     "test fraction out of range": (_set("tokenizer.test_fraction", 0.7), "['tokenizer']['test_fraction']"),
     "unknown OOD set": (_set("ood.sets", ["books", "twitter"]), "['ood']['sets']"),
