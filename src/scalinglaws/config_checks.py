@@ -78,8 +78,8 @@ def _check_heads(study: str, spec: dict, cells: dict) -> None:
     head_dim = spec.get("head_dim", DEFAULT_HEAD_DIM)
     hw = spec.get("head_widths", {})
     explicit = {(d, dim) for d in hw.get("d_model", []) for dim in hw.get("head_dims", [])}  # chosen head widths
-    narrow = [c for c in cells.values() if c.get("arch", "transformer") == "transformer" and c["d_model"] < head_dim
-              and (c["d_model"], c["d_model"] // c["n_head"]) not in explicit]
+    narrow = [c for c in cells.values() if "n_head" in Cell.from_dict(c).architecture().shape  # an arch with heads
+              and c["d_model"] < head_dim and (c["d_model"], c["d_model"] // c["n_head"]) not in explicit]
     if narrow:
         raise ValueError(f"studies.{study}.head_dim = {head_dim} is larger than d_model of cell(s) "
                          f"{', '.join(c['cell_id'] for c in narrow)}, which would silently train one head of width "
