@@ -1,18 +1,17 @@
 # Scaling Laws for Neural Language Models (Kaplan et al. 2020), end to end.
 # This file only wires: it loads and validates the config, includes one .smk per stage of the data
 # flow (in order) and names the targets. All logic lives in the `scalinglaws` package under src/.
-from snakemake.utils import min_version, validate
+from snakemake.utils import min_version
 
-from scalinglaws.studies import drop_removed_studies
+from scalinglaws.configfile import CONFIGFILE, validated
 
 min_version("9.0")
 
 
-configfile: "config.yaml"
+configfile: CONFIGFILE  # config.yaml
 
 
-drop_removed_studies(config)  # a preset removes a default study by setting it to null
-validate(config, "workflow/schemas/config.schema.yaml")
+validated(config, workflow.basedir)  # studies a preset set to null dropped, the schema's defaults filled in
 
 
 report: "workflow/report/workflow.rst"

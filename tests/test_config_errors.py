@@ -1,4 +1,5 @@
-"""Every kind of bad config stops the workflow before any job runs, with an error naming the key."""
+"""Every kind of bad config stops the workflow before any job runs, with an error naming the key;
+``scalinglaws plan`` refuses it alike."""
 
 import copy
 import json
@@ -10,8 +11,10 @@ import pytest
 import yaml
 
 from scalinglaws.config_checks import check_config
+from scalinglaws.configfile import load
 from scalinglaws.plan import config_packs
-from scalinglaws.studies import drop_removed_studies, expand_studies
+from scalinglaws.plan import main as plan
+from scalinglaws.studies import expand_studies
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT = yaml.safe_load((REPO / "config.yaml").read_text())
@@ -33,7 +36,7 @@ CASES = {
     "impossible shape": (_set("studies.size.shapes", [[2, 50]]), "studies.size: d_model=50 does not split into heads of head_dim=16"),
     "empty grid": (_set("studies.size.shapes", []), "['studies']['size']['shapes']"),
     "vocab beyond the shard dtype": (_set("tokenizer.vocab_size", 2**33), "['tokenizer']['vocab_size']"),
-    "unknown study kind": (_set("studies.wide", {"kind": "huge", "shapes": [[2, 16]]}), "['studies']['wide']['kind']"),
+    "unknown study kind": (_set("studies.wide", {"kind": "huge", "shapes": [[2, 16]]}), "studies.wide: unknown kind 'huge'"),
     "negative learning rate": (_set("train.lr", -1.0), "['train']['lr']"),
     "test fraction out of range": (_set("tokenizer.test_fraction", 0.7), "['tokenizer']['test_fraction']"),
     "unknown OOD set": (_set("ood.sets", ["books", "twitter"]), "['ood']['sets']"),
@@ -86,6 +89,18 @@ def test_bad_config_names_the_key(case, tmp_path):
     assert not (tmp_path / "results").exists()  # nothing ran
 
 
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_plan_refuses_it_alike(case, tmp_path, monkeypatch):
+    edit, expected = CASES[case]
+    config = copy.deepcopy(DEFAULT)
+    edit(config)
+    (tmp_path / "bad.yaml").write_text(yaml.safe_dump(config))
+    monkeypatch.chdir(tmp_path)  # as dry_run: no config.yaml under it, bad.yaml alone
+    with pytest.raises(SystemExit) as refused:
+        plan(["--configfile", "bad.yaml"])
+    assert str(refused.value).startswith("config error: ") and expected in str(refused.value)
+
+
 def test_dataset_larger_than_the_shard_is_refused_once_the_shard_exists(tmp_path):
     sidecar = tmp_path / "results/data/tokens/train.json"
     sidecar.parent.mkdir(parents=True)
@@ -97,23 +112,16 @@ def test_dataset_larger_than_the_shard_is_refused_once_the_shard_exists(tmp_path
     assert "studies.size: cell L1_d8 asks for dataset_tokens=50000" in proc.stdout + proc.stderr
 
 
-def _overlay(base: dict, over: dict) -> dict:
-    # as snakemake's --configfile loads a preset on top of config.yaml
-    merged = copy.deepcopy(base)
-    for key, value in over.items():
-        merged[key] = _overlay(merged[key], value) if isinstance(value, dict) and isinstance(merged.get(key), dict) else value
-    return merged
-
-
 # shipped configs; True for the presets, loaded on top of config.yaml
 SHIPPED = {"config.yaml": False, "tests/e2e/micro.yaml": False, "workflow/presets/gpu.yaml": True,
            "workflow/presets/paper.yaml": True}
 
 
 @pytest.mark.parametrize("path", sorted(SHIPPED))
-def test_shipped_configs_pass_the_checks(path, tmp_path):
-    config = yaml.safe_load((REPO / path).read_text())
-    config = drop_removed_studies(_overlay(DEFAULT, config) if SHIPPED[path] else config)  # as the Snakefile does
+def test_shipped_configs_pass_the_checks(path, tmp_path, monkeypatch):
+    if not SHIPPED[path]:
+        monkeypatch.chdir(tmp_path)  # read alone, not over config.yaml
+    config = load([REPO / path])  # as the Snakefile reads it
     for pattern in config["corpus"].get("reddit", {}).get("dumps", []):  # the paper's dumps, which users supply
         (tmp_path / pattern.replace("*", "01")).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / pattern.replace("*", "01")).write_bytes(b"")

@@ -1,11 +1,16 @@
-"""The planner prices a config before anything runs, from models built on the meta device."""
+"""The planner prices a config before anything runs, from models built on the meta device, and
+reads the config as the workflow does."""
 
-from scalinglaws.plan import load_config, plan_cells, report
+import pytest
+import yaml
+
+from scalinglaws.configfile import load
+from scalinglaws.plan import main, plan_cells, report
 from scalinglaws.studies import expand_studies
 
 
 def test_default_plan_covers_every_cell():
-    config = load_config(["config.yaml"])
+    config = load([])
     cells = sum(len(by_id) for by_id in expand_studies(config).values())
     plan = plan_cells(config)
     assert len(plan) == cells and plan["flops"].gt(plan["flops_6N"]).all()
@@ -14,14 +19,44 @@ def test_default_plan_covers_every_cell():
 
 
 def test_a_preset_removes_a_default_study_with_null():
-    config = load_config(["config.yaml", "workflow/presets/paper.yaml"])
+    config = load(["workflow/presets/paper.yaml"])
     assert "lr_scan" not in config["studies"] and "baseline" not in config["studies"]
     assert "lr_scan" not in set(plan_cells(config)["study"])
 
 
 def test_paper_preset_spans_the_papers_range():
-    plan = plan_cells(load_config(["config.yaml", "workflow/presets/paper.yaml"]))
+    plan = plan_cells(load(["workflow/presets/paper.yaml"]))
     size = plan[plan["study"] == "size"]
     assert size["N"].min() == 768 and 1.4e9 < size["N"].max() < 1.6e9
     steps = size["tokens"] / 2**19
     assert (steps == 250_000).all()  # 2.5e5 steps of 2^19 tokens
+
+
+def test_a_preset_merges_over_config_yaml_key_by_key(tmp_path):
+    preset = tmp_path / "preset.yaml"
+    preset.write_text(yaml.safe_dump({"train": {"lr": 2e-3}, "studies": {"lstm": None}}))
+    config, default = load([str(preset)]), yaml.safe_load(open("config.yaml"))
+    assert config["train"] == default["train"] | {"lr": 2e-3}
+    assert set(config["studies"]) == set(default["studies"]) - {"lstm"}
+
+
+def test_the_schemas_defaults_are_filled_in_as_the_snakefile_fills_them(tmp_path, monkeypatch):
+    config = yaml.safe_load(open("config.yaml"))
+    del config["corpus"]["prose"]
+    (tmp_path / "mine.yaml").write_text(yaml.safe_dump(config))
+    monkeypatch.chdir(tmp_path)  # no config.yaml here: snakemake would read the given file alone
+    assert load(["mine.yaml"])["corpus"]["prose"] == []
+
+
+@pytest.mark.parametrize("preset, key", [
+    ({"train": {"batch_size": "big"}}, "On instance['train']['batch_size']"),  # the schema's
+    ({"studies": {"lstm": {"widths": [8], "layers": [1], "trian": {}}}}, "'trian' was unexpected"),
+    ({"train": {"tokens": 1000}}, "train.tokens = 1000 is less than one step"),  # config_checks'
+    ({"corpus": {"allow_private_addresses": ["10/8"]}}, "corpus.allow_private_addresses[0]: '10/8' is not"),
+])
+def test_a_bad_preset_is_refused_naming_the_key(preset, key, tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(preset))
+    with pytest.raises(SystemExit) as refused:
+        main(["--configfile", str(path)])
+    assert str(refused.value).startswith("config error: ") and key in str(refused.value)

@@ -14,14 +14,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 import yaml
 
 from scalinglaws.fit import analytic, paper
 from scalinglaws.plan import config_packs, pack_table
 from scalinglaws.registered import TARGETS, cell_inputs, held_out, join
 from scalinglaws.studies import expand_studies
-from scalinglaws.train.cell import Cell, build_model, model_accounting
+from scalinglaws.train.cell import Cell, planned_accounting
 from scalinglaws.train.data import EpochBatches
 from scalinglaws.train.packing import plan_packs
 
@@ -50,8 +49,7 @@ def write_run(runs: Path, study: str, kind: str, settings: dict, rng) -> float:
     """A finished run directory as a training job leaves it (the files collect.run_row reads), its loss
     the law's with 1% noise; returns the noise-free loss."""
     cell = Cell.from_dict(settings)
-    with torch.device("meta"):
-        accounting = model_accounting(build_model(cell, CONFIG["tokenizer"]["vocab_size"]))
+    accounting = planned_accounting(cell, CONFIG["tokenizer"]["vocab_size"])
     x = cell_inputs(settings, CONFIG["tokenizer"]["vocab_size"], AVAILABLE)
     truth = true_loss(kind, accounting["N"], x["D"])
     loss = truth * math.exp(rng.normal(0, 0.01))

@@ -6,6 +6,7 @@ Each would otherwise pass the dry run and fail hours later, or silently train so
 - a model narrower than its study's ``head_dim`` (it would silently train one head of width
   d_model), unless the study says ``one_head_below_head_dim: true``;
 - a fixed-N study (shape, depth) with a cell whose ``n_params`` no shape it can build comes near;
+- a web source's fetch options the schema cannot read (a CIDR of ``allow_private_addresses``);
 - the ``reddit`` source with no dump files, the ``urls`` source with no URL file.
 
 ``check_config`` raises a ``ValueError`` naming the key (or the file) and the cells concerned.
@@ -18,6 +19,7 @@ import glob
 import math
 from pathlib import Path
 
+from scalinglaws.corpus.acquire.options import AcquireOptions
 from scalinglaws.studies import study_kinds
 from scalinglaws.train.accounting import paper_nonembedding
 from scalinglaws.train.cell import Cell
@@ -76,8 +78,8 @@ def _check_heads(study: str, spec: dict, cells: dict) -> None:
     head_dim = spec.get("head_dim", DEFAULT_HEAD_DIM)
     hw = spec.get("head_widths", {})
     explicit = {(d, dim) for d in hw.get("d_model", []) for dim in hw.get("head_dims", [])}  # chosen head widths
-    narrow = [c for c in cells.values() if c.get("arch", "transformer") == "transformer" and c["d_model"] < head_dim
-              and (c["d_model"], c["d_model"] // c["n_head"]) not in explicit]
+    narrow = [c for c in cells.values() if "n_head" in Cell.from_dict(c).architecture().shape  # an arch with heads
+              and c["d_model"] < head_dim and (c["d_model"], c["d_model"] // c["n_head"]) not in explicit]
     if narrow:
         raise ValueError(f"studies.{study}.head_dim = {head_dim} is larger than d_model of cell(s) "
                          f"{', '.join(c['cell_id'] for c in narrow)}, which would silently train one head of width "
@@ -103,6 +105,8 @@ def _n_params(cell: dict) -> int:
 
 def _check_corpus(corpus: dict, workdir: Path) -> None:
     source = corpus["source"]
+    if source in ("debian-docs", "reddit", "urls"):
+        AcquireOptions.from_dict(corpus)  # fetched from the web: its options parse, its CIDRs are networks
     if source == "reddit":
         dumps = corpus.get("reddit", {}).get("dumps", [])
         if not dumps:

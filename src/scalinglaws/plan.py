@@ -7,6 +7,11 @@ bound for them. With ``--results``, runs that have finished are compared with th
 With ``--packs``, the training jobs the workflow will run (``config_packs``, the same packs as
 ``snakemake -n``), and which of them wait for a registered prediction (``scalinglaws.registered``).
 
+The config is read as the workflow reads it (``scalinglaws.configfile``: config.yaml with each
+``--configfile`` over it, validated against the workflow's schema with its defaults filled in) and
+checked as the dry run checks it (``config_checks.check_config``), so a config ``snakemake -n``
+refuses is refused here with the same error.
+
 Models are built on PyTorch's meta device, so planning the paper's 1.5e9-parameter cells allocates
 no memory.
 """
@@ -18,30 +23,17 @@ import json
 from pathlib import Path
 
 import pandas as pd
-import torch
-import yaml
+from snakemake.exceptions import WorkflowError
 
+from scalinglaws.config_checks import check_config
+from scalinglaws.configfile import load
 from scalinglaws.registered import HeldOut, held_out
-from scalinglaws.studies import drop_removed_studies, expand_studies
-from scalinglaws.train.cell import Cell, build_model, model_accounting
+from scalinglaws.studies import expand_studies
+from scalinglaws.train.cell import Cell, planned_accounting
 from scalinglaws.train.hardware import PEAK_FLOPS
 from scalinglaws.train.packing import Pack, plan_packs
 
 DEFAULT_MFU = 0.35  # a realistic utilisation for small-to-medium models in bf16
-
-
-def load_config(paths: list[str]) -> dict:
-    """Merge config files the way Snakemake does: later files override earlier keys, recursively."""
-    def merge(base: dict, update: dict) -> dict:
-        for key, value in update.items():
-            base[key] = merge(base.get(key, {}), value) if isinstance(value, dict) and isinstance(base.get(key), dict) else value
-        return base
-
-    config: dict = {}
-    for path in paths:
-        with open(path) as fh:
-            merge(config, yaml.safe_load(fh) or {})
-    return drop_removed_studies(config)
 
 
 def plan_cells(config: dict) -> pd.DataFrame:
@@ -51,8 +43,7 @@ def plan_cells(config: dict) -> pd.DataFrame:
     for study, cells in expand_studies(config).items():
         for cell_id, settings in cells.items():
             cell = Cell.from_dict(settings)
-            with torch.device("meta"):
-                accounting = model_accounting(build_model(cell, vocab))
+            accounting = planned_accounting(cell, vocab)
             tokens = cell.total_steps() * cell.batch_size * cell.n_ctx
             rows.append({"study": study, "cell": cell_id, "N": accounting["N"], "N_total": accounting["N_total"],
                          "tokens": tokens, "flops": tokens * accounting["flops_per_token_matmul"],
@@ -118,26 +109,27 @@ def report(plan: pd.DataFrame, gpu: str, mfu: float, results: Path | None) -> pd
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m scalinglaws.plan", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--configfile", action="append", default=None,
-                        help="config file(s), merged in order like Snakemake's (default: config.yaml)")
+    parser.add_argument("--configfile", action="append", default=[],
+                        help="config file(s) merged over config.yaml in order, as snakemake --configfile does")
     parser.add_argument("--gpu", default="h100", help=f"GPU to estimate for: {', '.join(PEAK_FLOPS)}")
     parser.add_argument("--mfu", type=float, default=DEFAULT_MFU, help="assumed model-FLOPs utilisation")
     parser.add_argument("--results", type=Path, help="a results/ directory: compare finished runs with the estimate")
     parser.add_argument("--cells", action="store_true", help="also list every cell")
     parser.add_argument("--packs", action="store_true", help="also list the training jobs (packs of cells)")
     args = parser.parse_args(argv)
-    config = load_config(args.configfile or ["config.yaml"])
     try:
+        config = load(args.configfile)
+        check_config(config, expand_studies(config))
         plan = plan_cells(config)
-        packs = pack_table(config) if args.packs else None
-    except ValueError as err:
+        packs = pack_table(config)  # the dry run plans them too, and refuses a config it cannot pack
+    except (WorkflowError, ValueError, FileNotFoundError) as err:
         raise SystemExit(f"config error: {err}") from None
     pd.set_option("display.width", 200)
     pd.set_option("display.float_format", lambda v: f"{v:.3g}")
     if args.cells:
         print(plan.assign(gpu_hours=gpu_hours(plan["flops"], args.gpu, args.mfu)).to_string(index=False))
         print()
-    if packs is not None:
+    if args.packs:
         print(packs.to_string(index=False))
         print()
     print(f"estimate on one {args.gpu.upper()} at MFU {args.mfu:.0%} (bf16 peak); early-stopping studies are upper bounds")

@@ -28,7 +28,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
-import torch
 
 from scalinglaws.evaluate.collect import run_row
 from scalinglaws.fit.core import FitResult, FitSettings
@@ -36,7 +35,7 @@ from scalinglaws.fit.predict import predict
 from scalinglaws.fit.size_data import fit_L_N, fit_L_ND
 from scalinglaws.io import file_sha256, read_json, write_json, write_table
 from scalinglaws.studies import study_kinds
-from scalinglaws.train.cell import Cell, build_model, model_accounting
+from scalinglaws.train.cell import Cell, planned_accounting
 from scalinglaws.train.data import dataset_windows
 
 MIN_LAYERS = 2  # L(N) leaves 1-layer models out (App D.7), as the fit suite does
@@ -77,8 +76,7 @@ class HeldOut:
 
 def cell_N(settings: dict, vocab_size: int) -> float:
     """The non-embedding parameters of a cell as the paper counts them (its runs' ``N``)."""
-    with torch.device("meta"):
-        return float(model_accounting(build_model(Cell.from_dict(settings), vocab_size))["N"])
+    return float(planned_accounting(Cell.from_dict(settings), vocab_size)["N"])
 
 
 def split_largest(study: str, kind: str, cells: dict[str, dict], N: dict[str, float]) -> HeldOut:

@@ -19,7 +19,8 @@ Study kinds (the sweeps of the paper's section 6 catalogue):
               settings: the Transformers that LSTMs, recurrent and short-context models are compared to
   lr_scan     a few shapes, each at several peak LRs: the scan the tuned LR rule is fitted to
 
-A config file loaded on top of another removes one of its studies by setting it to null.
+A config file loaded on top of another removes one of its studies by setting it to null
+(``configfile.drop_removed_studies``).
 
 Any study may list ``seeds``: each cell is then trained once per seed (ids ``<cell>_s<seed>`` after
 the first), and the figures and the scorecard measure the run-to-run spread from them.
@@ -121,8 +122,8 @@ def lr_scan_study(config: dict, study: str, spec: dict) -> list[dict]:
 
 
 def lstm_study(config: dict, study: str, spec: dict) -> list[dict]:
-    return [_cell(config, study, spec, f"lstm{n_layer}_d{d_model}", arch="lstm", n_layer=n_layer, d_model=d_model,
-                  n_head=1) for n_layer in spec["layers"] for d_model in spec["widths"]]
+    return [_cell(config, study, spec, f"lstm{n_layer}_d{d_model}", arch="lstm", n_layer=n_layer, d_model=d_model)
+            for n_layer in spec["layers"] for d_model in spec["widths"]]
 
 
 def recurrent_study(config: dict, study: str, spec: dict) -> list[dict]:
@@ -164,14 +165,6 @@ STUDY_KINDS = {
     "depth": depth_study,
     "lr_scan": lr_scan_study,
 }
-
-
-def drop_removed_studies(config: dict) -> dict:
-    """The config without the studies a later config file removed by setting them to null (a preset
-    that does not want one of the default's studies); changed in place and returned."""
-    if isinstance(config.get("studies"), dict):
-        config["studies"] = {name: spec for name, spec in config["studies"].items() if spec is not None}
-    return config
 
 
 def with_seeds(study: str, spec: dict, cells: list[dict]) -> list[dict]:

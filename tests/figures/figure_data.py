@@ -59,7 +59,8 @@ def build() -> dict[str, pd.DataFrame]:
             rows.append({**row, "d_model": 64, **extra})
     for layers in (1, 2, 4):
         for N in (1e5, 1e6):
-            rows.append(_row("lstm", f"lstm{layers}_N{N:.0e}", N * layers, L_N(N * layers) * 1.15, n_layer=layers))
+            rows.append(_row("lstm", f"lstm{layers}_N{N:.0e}", N * layers, L_N(N * layers) * 1.15, n_layer=layers,
+                             n_head=None, d_ff=None, d_attn=None))  # as collect writes an LSTM's row
     for k in (2, 4):
         for N in (1e5, 1e6):
             rows.append(_row("recurrent", f"N{N:.0e}_x{k}", N, L_N(N * k ** 0.5), reuse=k, N_with_reuse=N * k))

@@ -15,6 +15,7 @@ from scalinglaws.train.noise import NoiseScale
 VOCAB = 64
 BASE = dict(study="t", cell_id="c", n_layer=2, d_model=32, n_head=2, n_ctx=16, batch_size=8, tokens=8 * 16 * 40,
             eval_every=10, eval_windows=16, threads=1)
+LSTM = {k: v for k, v in BASE.items() if k != "n_head"} | {"arch": "lstm"}
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +47,7 @@ def test_noise_scale_is_logged_on_measured_steps(streams, tmp_path):
 
 def test_lstm_cell_trains_and_counts_itself(streams, tmp_path):
     train, test = streams
-    summary = train_cell(Cell.from_dict(BASE | {"arch": "lstm", "n_head": 1, "lr": 2e-2, "tokens": 8 * 16 * 120}),
+    summary = train_cell(Cell.from_dict(LSTM | {"lr": 2e-2, "tokens": 8 * 16 * 120}),
                          train, test, VOCAB, tmp_path, progress=False)
     acc = summary["accounting"]
     assert summary["status"] == "completed"
@@ -54,6 +55,15 @@ def test_lstm_cell_trains_and_counts_itself(streams, tmp_path):
     assert acc["N_total"] == acc["N"] + VOCAB * 32 + 2 * 32  # tied embedding and the final norm
     initial = pd.read_parquet(tmp_path / "metrics.parquet")["test_loss"].iloc[0]
     assert summary["best_test_loss"] < initial - 0.2
+
+
+def test_a_cell_has_the_shape_its_arch_reads():
+    assert Cell.from_dict(BASE).shape() == {"n_head": 2, "d_attn": 32, "d_ff": 128, "reuse": 1}
+    assert Cell.from_dict(LSTM).shape() == {"n_head": None, "d_attn": None, "d_ff": None, "reuse": 1}
+    with pytest.raises(ValueError, match="cell c: arch lstm has no n_head, d_ff"):
+        Cell.from_dict(LSTM | {"n_head": 1, "d_ff": 64}).model_config(VOCAB)
+    with pytest.raises(ValueError, match="cell c: unknown arch 'gpt'"):
+        Cell.from_dict(BASE | {"arch": "gpt"}).model_config(VOCAB)
 
 
 def test_compiled_model_trains_exactly_like_eager(streams, tmp_path):

@@ -7,7 +7,6 @@ import shlex
 import sys
 
 from scalinglaws.config_checks import check_config
-from scalinglaws.corpus.acquire.options import AcquireOptions
 from scalinglaws.figures import declarations as figure_declarations
 from scalinglaws.fit.suite import fit_paths, laws_for, suite_outputs, table_paths
 from scalinglaws.plan import config_packs, pack_prediction
@@ -23,10 +22,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 WEB_SOURCE = config["corpus"]["source"] in ("debian-docs", "reddit", "urls")
 
 try:
-    if WEB_SOURCE:
-        AcquireOptions.from_dict(config["corpus"])  # what the schema cannot check (CIDRs) fails the dry run
     CELLS = expand_studies(config)
-    check_config(config, CELLS)  # what the schema cannot see: budgets, heads, fixed N, corpus files
+    check_config(config, CELLS)  # what the schema cannot see: budgets, heads, fixed N, fetch options, corpus files
     # once the training shard exists, a cell asking for more tokens than it holds is a config error
     if os.path.exists("results/data/tokens/train.json"):
         with open("results/data/tokens/train.json") as sidecar:

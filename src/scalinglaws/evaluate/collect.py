@@ -21,21 +21,23 @@ from pathlib import Path
 import pandas as pd
 
 from scalinglaws.io import atomic_path, name_equals_value, read_json
+from scalinglaws.train.cell import Cell
 
 
 def run_row(run_dir: Path, kinds: dict[str, str] | None = None) -> dict:
     """One run's row; ``kinds`` maps a study's config name to its kind where the two differ."""
     summary = read_json(run_dir / "summary.json")
     config = summary["config"]
+    # the shape as its arch's model has it: a Transformer's d_ff defaults to 4 d_model, an LSTM has no n_head
+    settings = config | Cell.from_dict(config).shape()
     row = {
         "run_id": f"{summary['study']}/{summary['cell']}",
         "study": (kinds or {}).get(summary["study"], summary["study"]),
         "study_name": summary["study"],
         "cell": summary["cell"],
         "status": summary["status"],
-        **{k: config[k] for k in ("n_layer", "d_model", "n_head", "n_ctx", "batch_size", "dropout", "reuse", "seed")},
-        "d_ff": config["d_ff"] or 4 * config["d_model"],
-        "d_attn": config["d_attn"] or config["d_model"],
+        **{k: settings[k] for k in ("n_layer", "d_model", "n_head", "n_ctx", "batch_size", "dropout", "reuse", "seed",
+                                    "d_ff", "d_attn")},
         "dataset_tokens_requested": config["dataset_tokens"],
         **summary["accounting"],
         **{k: summary[k] for k in ("steps", "tokens", "batch_tokens", "dataset_tokens", "unique_tokens_seen", "epochs", "final_test_loss", "final_train_loss", "best_test_loss", "best_step",

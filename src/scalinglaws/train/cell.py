@@ -10,12 +10,11 @@ import hashlib
 import json
 import math
 from dataclasses import asdict, dataclass, field, fields
+from typing import Any
 
 import torch
 
-from scalinglaws.train.accounting import transformer_accounting
-from scalinglaws.train.lstm import LSTMConfig, LSTMLanguageModel, lstm_accounting
-from scalinglaws.train.model import Transformer, TransformerConfig
+from scalinglaws.train.archs import ARCHS, SHAPE_FIELDS, Arch
 from scalinglaws.train.schedule import paper_lr_rule
 
 
@@ -25,12 +24,12 @@ class Cell:
     cell_id: str
     n_layer: int
     d_model: int
-    n_head: int
     n_ctx: int
     batch_size: int  # sequences per step
     tokens: float  # token budget; steps = ceil(tokens / (batch_size n_ctx)) unless ``steps`` is set
     lr: float | str = 5e-3  # a number, "paper" for the rule of Eq. D.1, or "tuned" for the rule fitted to an lr_scan study
-    arch: str = "transformer"
+    arch: str = "transformer"  # a name in archs.ARCHS; which of the shape fields below it reads is its ``shape``
+    n_head: int | None = None
     d_ff: int | None = None
     d_attn: int | None = None
     reuse: int = 1
@@ -91,10 +90,26 @@ class Cell:
                              f"more than the {available} tokens of the training shard")
         return self.dataset_tokens
 
-    def model_config(self, vocab_size: int) -> TransformerConfig:
-        return TransformerConfig(n_layer=self.n_layer, d_model=self.d_model, n_head=self.n_head, vocab_size=vocab_size,
-                                 n_ctx=self.n_ctx, d_attn=self.d_attn, d_ff=self.d_ff, dropout=self.dropout,
-                                 tie_embeddings=self.tie_embeddings, reuse=self.reuse)
+    def architecture(self) -> Arch:
+        if self.arch not in ARCHS:
+            raise ValueError(f"cell {self.cell_id}: unknown arch {self.arch!r}; choose one of {sorted(ARCHS)}")
+        return ARCHS[self.arch]
+
+    def model_config(self, vocab_size: int) -> Any:
+        """Its arch's model config; a shape field the arch does not read must keep the Cell's default."""
+        arch = self.architecture()
+        unread = [name for name in SHAPE_FIELDS if name not in arch.shape and getattr(self, name) != _DEFAULTS[name]]
+        if unread:
+            raise ValueError(f"cell {self.cell_id}: arch {self.arch} has no {', '.join(unread)} "
+                             f"(it reads {', '.join(('n_layer', 'd_model', *arch.shape))})")
+        return arch.config(self, vocab_size)
+
+    def shape(self) -> dict[str, Any]:
+        """``archs.SHAPE_FIELDS`` as its model has them: those its arch reads from the model config (a
+        Transformer's d_ff defaults to 4 d_model there), the others at the Cell's default (an LSTM's
+        n_head, d_attn and d_ff are None, its reuse 1)."""
+        arch, config = self.architecture(), self.model_config(vocab_size=2)
+        return {name: getattr(config, name) if name in arch.shape else _DEFAULTS[name] for name in SHAPE_FIELDS}
 
     def total_steps(self) -> int:
         return self.steps or math.ceil(self.tokens / (self.batch_size * self.n_ctx))
@@ -116,18 +131,19 @@ class Cell:
         return self.compile in (True, "true", "on")
 
 
-ARCHS = ("transformer", "lstm")
+_DEFAULTS = {f.name: f.default for f in fields(Cell) if f.name in SHAPE_FIELDS}
 
 
 def build_model(cell: Cell, vocab_size: int) -> torch.nn.Module:
-    if cell.arch == "transformer":
-        return Transformer(cell.model_config(vocab_size))
-    if cell.arch == "lstm":
-        return LSTMLanguageModel(LSTMConfig(n_layer=cell.n_layer, d_model=cell.d_model, vocab_size=vocab_size,
-                                            n_ctx=cell.n_ctx, dropout=cell.dropout, tie_embeddings=cell.tie_embeddings))
-    raise ValueError(f"cell {cell.cell_id}: unknown arch {cell.arch!r}; choose one of {ARCHS}")
+    return cell.architecture().model(cell.model_config(vocab_size))
 
 
-def model_accounting(model: torch.nn.Module) -> dict[str, float]:
-    """Parameter and FLOP accounting of any model ``build_model`` makes."""
-    return lstm_accounting(model) if isinstance(model, LSTMLanguageModel) else transformer_accounting(model)
+def model_accounting(cell: Cell, model: torch.nn.Module) -> dict[str, float]:
+    """Parameter and FLOP accounting of the model ``build_model`` made of ``cell``, by its arch."""
+    return cell.architecture().accounting(model)
+
+
+def planned_accounting(cell: Cell, vocab_size: int) -> dict[str, float]:
+    """A cell's accounting before it trains, from its model built on the meta device (no memory)."""
+    with torch.device("meta"):
+        return model_accounting(cell, build_model(cell, vocab_size))

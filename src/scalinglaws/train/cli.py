@@ -17,11 +17,9 @@ import os
 import sys
 from pathlib import Path
 
-import torch
-
 from scalinglaws.io import name_equals_value, read_json
 from scalinglaws.tokenize.shards import open_shard
-from scalinglaws.train.cell import Cell, build_model, model_accounting
+from scalinglaws.train.cell import Cell, planned_accounting
 from scalinglaws.train.loop import CHECKPOINT_SECONDS, FINAL_WINDOWS, EvalSet, Preempted
 from scalinglaws.train.pack import ENGINES, process_age_seconds, train_pack
 from scalinglaws.train.schedule import tuned_lr
@@ -39,8 +37,7 @@ def resolve_tuned_lr(cells: list[Cell], rule_path: str | None) -> list[Cell]:
     resolved = []
     for cell in cells:
         if cell.lr == "tuned":
-            with torch.device("meta"):
-                N = model_accounting(build_model(cell, vocab_size=2))["N"]
+            N = planned_accounting(cell, vocab_size=2)["N"]
             cell = dataclasses.replace(cell, lr=tuned_lr(rule, N), extra={**cell.extra, "lr_rule": str(rule_path)})
         resolved.append(cell)
     return resolved

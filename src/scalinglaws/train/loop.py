@@ -112,7 +112,7 @@ class CellRun:
             torch.backends.cudnn.allow_tf32 = True
         torch.manual_seed(cell.seed)
         self.model = build_model(cell, vocab_size).to(hw.device)
-        self.accounting = model_accounting(self.model)
+        self.accounting = model_accounting(cell, self.model)
         self.peak_lr = cell.resolved_lr(self.accounting["N"])
         self.batches = EpochBatches(train_tokens, cell.n_ctx, cell.batch_size, cell.seed,
                                     cell.usable_tokens(len(train_tokens)))

@@ -16,9 +16,8 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-import torch
-
-from scalinglaws.train.cell import Cell, build_model, model_accounting
+from scalinglaws.train.archs import SHAPE_FIELDS
+from scalinglaws.train.cell import Cell, planned_accounting
 
 
 @dataclass(frozen=True)
@@ -42,15 +41,14 @@ OVERHEAD_FLOPS_PER_TOKEN = 2.5e5
 def planned_flops(cell: Cell, vocab_size: int) -> float:
     """Planned work of a cell's whole token budget in FLOPs, overhead included (early stopping may
     spend less)."""
-    with torch.device("meta"):
-        accounting = model_accounting(build_model(cell, vocab_size))
+    accounting = planned_accounting(cell, vocab_size)
     tokens = cell.total_steps() * cell.batch_size * cell.n_ctx
     return tokens * (accounting["flops_per_token_matmul"] + OVERHEAD_FLOPS_PER_TOKEN)
 
 
 def stack_key(cell: Cell) -> tuple:
     """Cells with equal keys have models and batches of one shape: one batched model on a GPU."""
-    return (cell.arch, cell.n_layer, cell.d_model, cell.n_head, cell.d_ff, cell.d_attn, cell.reuse, cell.n_ctx,
+    return (cell.arch, cell.n_layer, cell.d_model, *(getattr(cell, name) for name in SHAPE_FIELDS), cell.n_ctx,
             cell.batch_size, cell.tie_embeddings)
 
 

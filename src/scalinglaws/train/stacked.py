@@ -33,8 +33,8 @@ from scalinglaws.train.packing import stack_key
 
 
 def stackable(cell: Cell) -> bool:
-    """Whether a cell can train in a stack (tracked and data-parallel cells train alone)."""
-    return cell.arch == "transformer" and cell.processes == 1 and not cell.track and cell.optimizer == "adamw"
+    """Whether a cell can train in a stack (its arch's ``stacks``; tracked and data-parallel cells train alone)."""
+    return cell.architecture().stacks and cell.processes == 1 and not cell.track and cell.optimizer == "adamw"
 
 
 def stacks(cells: list[Cell]) -> list[list[int]]:

@@ -1,4 +1,4 @@
-"""``python -m scalinglaws.train.table1``: Table 1 of the paper for the largest model of the runs."""
+"""``python -m scalinglaws.train.table1``: Table 1 of the paper for the largest Transformer of the runs."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", required=True, help="output .csv; the .md is written beside it")
     args = parser.parse_args(argv)
     runs = pd.read_parquet(args.runs)
-    largest = runs.sort_values("N").iloc[-1]
+    largest = runs[runs["n_head"].notna()].sort_values("N").iloc[-1]  # an LSTM's row has no n_head
     vocab = int(largest["vocab_size"])
     cfg = TransformerConfig(n_layer=int(largest["n_layer"]), d_model=int(largest["d_model"]),
                             n_head=int(largest["n_head"]), vocab_size=vocab, n_ctx=int(largest["n_ctx"]),
