@@ -7,7 +7,7 @@ import pytest
 from scalinglaws import scorecard
 from scalinglaws.fit import synthetic
 from scalinglaws.fit.core import FitSettings
-from scalinglaws.fit.suite import Study, fit_suite, write_suite
+from scalinglaws.fit.suite import RunSet, fit_suite, write_suite
 from scalinglaws.scorecard import FAIL, NOT_TESTABLE, PASS, Inputs
 
 
@@ -51,7 +51,7 @@ def test_logarithmic_runs_fail_fig23(tmp_path):
 
 def test_fig2_passes_when_larger_models_learn_faster_and_fails_when_they_do_not():
     def inputs(runs, curves):  # with the compute-efficient frontier the fit step writes
-        return Inputs(runs=runs, curves=curves, envelope_C=Study(runs, curves).envelope("non_embedding", "C"))
+        return Inputs(runs=runs, curves=curves, envelope_C=RunSet(runs, curves).envelope("non_embedding", "C"))
 
     runs, curves = synthetic.size_study(seed=1, n_points=60, noise=0.0)
     assert verdicts(scorecard.fig02(inputs(runs, curves))) == [PASS, PASS]

@@ -86,12 +86,12 @@ from scalinglaws.fit.size_data import (
     fit_overfitting,
     fit_table,
 )
-from scalinglaws.fit.suite import FITS, Study, fit_one, fit_suite, write_suite
+from scalinglaws.fit.suite import FITS, RunSet, fit_one, fit_suite, write_suite
 
 __all__ = [
     "FitInputError", "FitResult", "FitSettings", "Law", "Param", "check_points", "fit_law", "save_fit", "fit_table",
     "fit_L_N", "fit_L_D", "fit_L_ND", "fit_chinchilla", "fit_overfitting", "compare_log_power", "early_stop_table",
     "adjusted_curves", "envelope", "fit_L_C", "fit_L_NS", "fit_trend",
     "critical_batch_table", "fit_B_crit", "fit_B_crit_noise", "fit_hyperbola",
-    "fit_L_T", "fit_per_token", "FITS", "Study", "fit_one", "fit_suite", "write_suite",
+    "fit_L_T", "fit_per_token", "FITS", "RunSet", "fit_one", "fit_suite", "write_suite",
 ]

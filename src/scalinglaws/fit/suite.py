@@ -5,7 +5,7 @@ Studies are told apart by the runs table's ``study`` column: ``size`` (N sweep, 
 left out and named in ``notes``; a law that is asked for but cannot be fitted (too few points, a
 failed optimisation) is recorded as not fitted, with the reason, instead of stopping the others.
 
-B_crit(L) depends on neither basis. S_min and C_min use the B_crit that ``Study.bcrit_choice``
+B_crit(L) depends on neither basis. S_min and C_min use the B_crit that ``RunSet.bcrit_choice``
 adopts: the batch-scan fit (the paper's method) unless it is flagged, then the gradient noise
 scale fit (the paper's Fig 10: B_crit ~ B_noise), else the paper's Table 5. Usage without Snakemake::
 
@@ -75,17 +75,19 @@ def _with_total_flops(curves: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
     return curves.assign(flops_6N_total=curves["flops_6N"] * scale)
 
 
-class Study:
-    """The runs and curves of one analysis, split by study, with shared pieces computed once.
+class RunSet:
+    """The runs and curves a fit reads, split by study kind (the size sweep, the (N, D) grid, the batch
+    scans), with what several laws share computed once: the batch table, the adopted B_crit, the
+    batch-adjusted curves and their envelopes.
 
     ``bcrit`` (B_star, alpha_B) overrides the B_crit used for S_min and C_min (see ``bcrit_choice``).
     """
 
-    def __init__(self, runs, curves=None, *, settings=None, min_layers=2, studies=("size", "data", "batch"),
+    def __init__(self, runs, curves=None, *, settings=None, min_layers=2, kinds=("size", "data", "batch"),
                  bcrit=None):
         self.runs, self.settings, self.min_layers = runs, settings or FitSettings(), min_layers
         self.curves = None if curves is None else _with_total_flops(curves, runs)
-        self.size, self.data, self.scan = (runs[runs["study"] == s] for s in studies)
+        self.size, self.data, self.batch = (runs[runs["study"] == kind] for kind in kinds)
         self._bcrit, self._cache = bcrit, {}
 
     def _once(self, key, make):
@@ -99,15 +101,15 @@ class Study:
         if need == "data":
             return len(self.data) > 0
         if need == "batch":
-            return len(self.scan) > 0 and self.curves is not None and len(self.batch_table()) > 2
+            return len(self.batch) > 0 and self.curves is not None and len(self.batch_table()) > 2
         if need == "noise":
             return self.curves is not None and "noise_scale" in self.curves and self.curves["noise_scale"].notna().any()
         raise ValueError(need)
 
     def batch_table(self) -> pd.DataFrame:
         def make():
-            targets = batch_targets(self.scan, self.curves)
-            return batch.critical_batch_table(self.scan, self.curves, targets,
+            targets = batch_targets(self.batch, self.curves)
+            return batch.critical_batch_table(self.batch, self.curves, targets,
                                               settings=dataclasses.replace(self.settings, holdout=0))
         return self._once("batch_table", make)
 
@@ -300,31 +302,31 @@ def table_paths(tables_out="results/tables") -> dict[int, str]:
     return {i: f"{tables_out}/table{i}_{slug}" for i, slug in TABLES.items()}
 
 
-def fit_one(name: str, study: Study, basis="non_embedding") -> FitResult:
-    """One law of ``FITS`` on a ``Study``; a clear error if its runs are missing."""
+def fit_one(name: str, runs: RunSet, basis="non_embedding") -> FitResult:
+    """One law of ``FITS`` on a ``RunSet``; a clear error if its runs are missing."""
     need, fit = FITS[name]
-    if not study.has(need):
+    if not runs.has(need):
         raise ValueError(f"{name} needs {need} runs (or curves), and the tables given have none")
-    return fit(study, basis)
+    return fit(runs, basis)
 
 
 def fit_suite(runs: pd.DataFrame, curves: pd.DataFrame | None, *, positions: pd.DataFrame | None = None,
               laws: list[str] | None = None, settings: FitSettings | None = None, bases=tuple(BASES), min_layers=2,
-              studies=("size", "data", "batch")) -> dict:
+              kinds=("size", "data", "batch")) -> dict:
     """Fit ``laws`` (default: every law the runs support) in each basis.
 
     Returns ``{"fits": {basis: {law: FitResult}}, "not_fitted": {basis: {law: reason}}, "bcrit" (the
-    adopted B_crit, see ``Study.bcrit_choice``), "bcrit_fit", "batch_table", "curve_tables", "early_stop",
+    adopted B_crit, see ``RunSet.bcrit_choice``), "bcrit_fit", "batch_table", "curve_tables", "early_stop",
     "intersection", "per_token", "models", "laws", "notes", "seconds"}``.
-    Diverged runs are left out. ``studies`` names the size, data and batch studies in the ``study``
-    column; ``positions`` (per-position test losses) adds the per-token fits of Fig 20.
+    Diverged runs are left out. ``kinds`` are the study kinds of the size sweep, the (N, D) grid and the
+    batch scans in the runs table's ``study`` column; ``positions`` (per-position test losses) adds the per-token fits of Fig 20.
     """
     t0 = time.perf_counter()
     notes = []
     if "status" in runs and (runs["status"] == "diverged").any():
         notes.append(f"left out {int((runs['status'] == 'diverged').sum())} diverged run(s)")
         runs = runs[runs["status"] != "diverged"]
-    st = Study(runs, curves, settings=settings, min_layers=min_layers, studies=studies)
+    st = RunSet(runs, curves, settings=settings, min_layers=min_layers, kinds=kinds)
     notes += [note for need, note in MISSING_STUDY_NOTES.items() if not st.has(need)]
     laws = [law for law, (need, _) in FITS.items() if st.has(need)] if laws is None else list(laws)
     unknown = sorted(set(laws) - set(FITS))
@@ -358,7 +360,7 @@ def fit_suite(runs: pd.DataFrame, curves: pd.DataFrame | None, *, positions: pd.
     out["bcrit"] = {k: v for k, v in choice.items() if k != "fit"}
     out["bcrit_fit"] = choice["fit"]
     if "B_crit" in laws:
-        table = st.batch_table() if len(st.scan) and st.curves is not None else pd.DataFrame()
+        table = st.batch_table() if len(st.batch) and st.curves is not None else pd.DataFrame()
         if table.empty:
             table = pd.DataFrame(columns=["N", "L", "n_runs", "S_min", "E_min", "B_crit"])
             notes.append("batch study: no loss target reached by three batch sizes of one model")
@@ -488,7 +490,7 @@ def _fit_workflow_table(a, runs: pd.DataFrame, settings: FitSettings) -> FitResu
         bcrit = {k: params[k] for k in ("B_star", "alpha_B")}
     curves = direct.read_table(a.curves) if a.curves else None
     try:
-        return fit_one(a.what, Study(runs, curves, settings=settings, bcrit=bcrit), a.basis)
+        return fit_one(a.what, RunSet(runs, curves, settings=settings, bcrit=bcrit), a.basis)
     except KeyError as missing:
         raise ValueError(f"{a.what}: the runs table has no column {missing}; {hint}") from None
 
