@@ -16,6 +16,7 @@ from typing import Iterator
 from tqdm import tqdm
 
 from scalinglaws.corpus.documents import document_id, text_bytes, utc_iso
+from scalinglaws.corpus.sources import TextSource
 
 SUFFIXES = (".txt", ".jsonl", ".parquet", ".html", ".htm")
 
@@ -70,10 +71,10 @@ def _version(extractor: str) -> str:
     return "" if extractor == "none" else importlib.metadata.version(extractor)
 
 
-def read(patterns: list[str], text_field: str = "text", max_docs: int = 0, max_bytes: int = 0) -> Iterator[dict]:
-    """Document rows from the files matching ``patterns``, until ``max_docs``/``max_bytes`` (0: no cap)."""
+def read(paths: list[str], text_field: str = "text", max_docs: int = 0, max_bytes: int = 0) -> Iterator[dict]:
+    """Document rows from the files matching the globs ``paths``, until ``max_docs``/``max_bytes`` (0: no cap)."""
     docs = total = 0
-    for path in tqdm(expand(patterns), desc="files", unit="file", mininterval=2.0):
+    for path in tqdm(expand(paths), desc="files", unit="file", mininterval=2.0):
         fetched_at = utc_iso(path.stat().st_mtime)
         for url, text, extractor in _texts(path, text_field):
             if not text.strip():
@@ -86,3 +87,6 @@ def read(patterns: list[str], text_field: str = "text", max_docs: int = 0, max_b
                    "fetched_at": fetched_at, "status": "ok", "extractor": extractor,
                    "extractor_version": _version(extractor),
                    "lang": "", "cluster_id": ""}
+
+
+SOURCE = TextSource("files", read, paths=("paths",))
