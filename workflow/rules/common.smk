@@ -6,7 +6,7 @@ import re
 import sys
 
 from scalinglaws.config_checks import check_config
-from scalinglaws.corpus.acquire.options import AcquireOptions
+from scalinglaws.corpus.acquire.options import WEB_SOURCES, AcquireOptions
 from scalinglaws.figures import declarations as figure_declarations
 from scalinglaws.fit.suite import fit_paths, laws_for, suite_outputs, table_paths
 from scalinglaws.plan import config_packs, pack_prediction
@@ -19,7 +19,7 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 # a web source is fetched and extracted (corpus.smk); a text source arrives as text (scalinglaws.corpus.sources)
-WEB_SOURCE = config["corpus"]["source"] in ("debian-docs", "reddit", "urls")
+WEB_SOURCE = config["corpus"]["source"] in WEB_SOURCES
 
 try:
     if WEB_SOURCE:
