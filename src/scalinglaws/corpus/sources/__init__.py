@@ -9,7 +9,7 @@ Each module of this package that defines ``SOURCE`` is one source, found by ``re
 - ``read`` takes that section's keys as keyword arguments (its parameters without a default are the
   required keys) and yields document-table rows;
 - ``paths`` names the keys whose values are local files or globs (a string or a list of them): each must
-  match a file before any job runs;
+  match a file before any job runs; ``expand`` turns them into the files to read;
 - ``errors`` are the exceptions ``read`` raises for bad input, whose message is the whole story.
 
 The schema (``workflow/schemas/config.schema.yaml``, ``corpus.<name>``) gives each key its type;
@@ -69,6 +69,22 @@ def check(name: str, options: dict, workdir: str | Path = ".") -> None:
     for key in source.paths:
         value = options.get(key, [])
         for pattern in [value] if isinstance(value, str) else value:
-            if not any(Path(p).is_file() for p in glob.glob(str(workdir / pattern), recursive=True)):
+            if not _matches(pattern, workdir):
                 raise ValueError(f"corpus.{name}.{key}: {pattern!r} matches no file (relative paths are read from "
                                  f"{workdir.resolve()})")
+
+
+def expand(patterns: list[str]) -> list[Path]:
+    """The files matched by the globs ``patterns`` (``**`` recurses), resolved and sorted; a pattern
+    matching nothing is an error."""
+    found: set[Path] = set()
+    for pattern in patterns:
+        matches = _matches(pattern, Path("."))
+        if not matches:
+            raise FileNotFoundError(f"no files match {pattern!r}")
+        found.update(matches)
+    return sorted(found)
+
+
+def _matches(pattern: str, workdir: Path) -> list[Path]:
+    return [Path(p).resolve() for p in glob.glob(str(workdir / pattern), recursive=True) if Path(p).is_file()]
