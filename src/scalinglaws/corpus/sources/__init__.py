@@ -46,11 +46,15 @@ class TextSource:
 @functools.cache
 def registry() -> dict[str, TextSource]:
     """Every text source, by name: the ``SOURCE`` of each module of this package."""
-    found = {}
+    found, modules = {}, {}
     for module in pkgutil.iter_modules(__path__):
         source = getattr(importlib.import_module(f"{__name__}.{module.name}"), "SOURCE", None)
-        if source is not None:
-            found[source.name] = source
+        if source is None:
+            continue
+        if source.name in found:  # a module copied from another, its SOURCE not renamed
+            raise ValueError(f"text source {source.name!r} is defined twice, by {__name__}.{modules[source.name]} "
+                             f"and {__name__}.{module.name}")
+        found[source.name], modules[source.name] = source, module.name
     return dict(sorted(found.items()))
 
 
