@@ -68,6 +68,15 @@ CASES = {
                      "the config has 2 lr_scan studies (lr_scan, scan2), it needs one"),
     "urls file missing": (lambda c: c["corpus"].update(source="urls", urls={"file": "my_urls.txt"}),
                           "corpus.urls.file: 'my_urls.txt' does not exist"),
+    "unknown source": (_set("corpus.source", "gopher"), "corpus.source: 'gopher' is not a source; the web sources "
+                       "are debian-docs, reddit, urls, the text sources files, hf"),
+    "hf without a dataset": (_set("corpus.source", "hf"), "corpus.hf.dataset is required for the hf source"),
+    "unknown hf key": (lambda c: c["corpus"].update(source="hf", hf={"dataset": "x", "splits": "train"}),
+                       "['corpus']['hf']"),
+    "files without paths": (lambda c: c["corpus"].update(source="files", files={"text_field": "body"}),
+                            "corpus.files.paths is required for the files source"),
+    "files path matching nothing": (lambda c: c["corpus"].update(source="files", files={"paths": ["my/*.txt"]}),
+                                    "corpus.files.paths: 'my/*.txt' matches no file"),
 }
 
 
@@ -139,4 +148,6 @@ def test_corpus_files_that_exist_pass(tmp_path):
     config["corpus"].update(source="reddit", reddit={"dumps": ["dumps/RS_*.zst"]})
     check_config(config, cells, tmp_path)
     config["corpus"].update(source="urls", urls={"file": "urls.txt"})
+    check_config(config, cells, tmp_path)
+    config["corpus"].update(source="files", files={"paths": ["*.txt", "dumps/**/*.zst"]})
     check_config(config, cells, tmp_path)

@@ -6,8 +6,10 @@ Each would otherwise pass the dry run and fail hours later, or silently train so
 - a model narrower than its study's ``head_dim`` (it would silently train one head of width
   d_model), unless the study says ``one_head_below_head_dim: true``;
 - a fixed-N study (shape, depth) with a cell whose ``n_params`` no shape it can build comes near;
-- a web source's fetch options the schema cannot read (a CIDR of ``allow_private_addresses``);
-- the ``reddit`` source with no dump files, the ``urls`` source with no URL file.
+- an unknown ``corpus.source``; a web source's fetch options the schema cannot read (a CIDR of
+  ``allow_private_addresses``); the ``reddit`` source with no dump files, the ``urls`` source with no
+  URL file; a text source missing a key it needs or naming a local file that is not there
+  (``scalinglaws.corpus.sources.check``).
 
 ``check_config`` raises a ``ValueError`` naming the key (or the file) and the cells concerned.
 Relative paths are read from the working directory, as the jobs will read them.
@@ -19,7 +21,9 @@ import glob
 import math
 from pathlib import Path
 
-from scalinglaws.corpus.acquire.options import AcquireOptions
+from scalinglaws.corpus.acquire.options import WEB_SOURCES, AcquireOptions
+from scalinglaws.corpus.sources import check as check_text_source
+from scalinglaws.corpus.sources import registry as text_sources
 from scalinglaws.studies import study_kinds
 from scalinglaws.train.accounting import paper_nonembedding
 from scalinglaws.train.cell import Cell
@@ -105,8 +109,13 @@ def _n_params(cell: dict) -> int:
 
 def _check_corpus(corpus: dict, workdir: Path) -> None:
     source = corpus["source"]
-    if source in ("debian-docs", "reddit", "urls"):
+    if source in text_sources():
+        check_text_source(source, corpus.get(source, {}), workdir)
+    elif source in WEB_SOURCES:
         AcquireOptions.from_dict(corpus)  # fetched from the web: its options parse, its CIDRs are networks
+    else:
+        raise ValueError(f"corpus.source: {source!r} is not a source; the web sources are {', '.join(WEB_SOURCES)}, "
+                         f"the text sources {', '.join(text_sources())} (src/scalinglaws/corpus/sources/)")
     if source == "reddit":
         dumps = corpus.get("reddit", {}).get("dumps", [])
         if not dumps:

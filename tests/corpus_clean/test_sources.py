@@ -1,22 +1,42 @@
-"""The ``files`` and ``hf`` sources: local formats read into document tables; hf fails fast offline."""
+"""The text sources: every registered one matches its schema section; ``files`` reads local formats into
+document tables; ``hf`` fails fast offline."""
 
 from __future__ import annotations
 
+import inspect
 import json
 import time
+from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+import yaml
 
-from scalinglaws.corpus.sources import files, hf
+from scalinglaws.corpus.sources import files, hf, registry
 
 from .conftest import english
 
 HTML = f"""<html><head><title>Page</title></head><body><nav><a href="/">Home</a></nav>
 <main><article><h1>A heading</h1><p>{english(1, 120)}</p><p>{english(2, 120)}</p></article></main>
 <footer>Copyright</footer></body></html>"""
+
+
+SCHEMA = yaml.safe_load((Path(__file__).resolve().parents[2] / "workflow/schemas/config.schema.yaml").read_text())
+
+
+@pytest.mark.parametrize("name", sorted(registry()))
+def test_each_source_has_its_schema_section(name):
+    """The schema's corpus.<name> keys are the parameters of the source's read function."""
+    section = SCHEMA["properties"]["corpus"]["properties"].get(name)
+    assert section is not None, f"workflow/schemas/config.schema.yaml has no corpus.{name} section"
+    assert set(section["properties"]) == set(inspect.signature(registry()[name].read).parameters)
+    assert section["additionalProperties"] is False
+
+
+def load(cli, source, options, out):
+    cli(["load", "--source", source, "--options-json", json.dumps(options), "--out", str(out)])
 
 
 @pytest.fixture
@@ -31,14 +51,15 @@ def local(tmp_path):
 
 def test_files_reads_every_format(local, cli):
     out = local / "out.parquet"
-    cli(["files", str(local / "*.txt"), str(local / "*.jsonl"), str(local / "**/*.html"), "--out", str(out)])
+    globs = [str(local / "*.txt"), str(local / "*.jsonl"), str(local / "**/*.html")]
+    load(cli, "files", {"paths": globs}, out)
     table = pd.read_parquet(out)
     assert len(table) == 4 and set(table["source"]) == {"files"}
     html = table[table["url"].str.endswith("d.html")].iloc[0]
     assert html["extractor"] == "trafilatura" and "A heading" in html["text"] and "Copyright" not in html["text"]
     assert sorted(table["url"].str.rsplit("/", n=1).str[-1]) == ["a.txt", "b.jsonl#1", "b.jsonl#3", "d.html"]
     again = local / "again.parquet"
-    cli(["files", str(local / "*.txt"), str(local / "*.jsonl"), str(local / "**/*.html"), "--out", str(again)])
+    load(cli, "files", {"paths": globs}, again)
     assert again.read_bytes() == out.read_bytes()
 
 
@@ -58,8 +79,15 @@ def test_files_errors_name_the_file(local, cli):
     (local / "x.csv").write_text("a,b\n")
     with pytest.raises(ValueError, match="x.csv: unsupported file type"):
         list(files.read([str(local / "x.csv")]))
-    with pytest.raises(SystemExit, match="no files match"):
-        cli(["files", str(local / "*.nothing"), "--out", str(local / "o.parquet")])
+    with pytest.raises(SystemExit, match=r"corpus.files.paths: '.*\*.nothing' matches no file"):
+        load(cli, "files", {"paths": [str(local / "*.nothing")]}, local / "o.parquet")
+    with pytest.raises(SystemExit, match=r"corpus.files: unknown key\(s\) \['path'\]; known: \['max_bytes'"):
+        load(cli, "files", {"path": [str(local / "*.txt")]}, local / "o.parquet")
+    with pytest.raises(SystemExit, match="corpus.files.paths is required for the files source"):
+        load(cli, "files", {}, local / "o.parquet")
+    with pytest.raises(SystemExit, match="bad.jsonl:2"):
+        load(cli, "files", {"paths": [str(local / "bad.jsonl")]}, local / "o.parquet")
+    assert not (local / "o.parquet").exists()
 
 
 @pytest.mark.parametrize("var", ["HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE"])
@@ -67,7 +95,7 @@ def test_hf_fails_fast_offline(var, monkeypatch, tmp_path, cli):
     monkeypatch.setenv(var, "1")
     start = time.time()
     with pytest.raises(SystemExit, match=rf"{var} is set.*use the `files` source"):
-        cli(["hf", "--dataset", "allenai/c4", "--config", "en", "--out", str(tmp_path / "x.parquet")])
+        load(cli, "hf", {"dataset": "allenai/c4", "config": "en"}, tmp_path / "x.parquet")
     assert time.time() - start < 10  # no retries against the Hub (those take ~25 s)
     assert not (tmp_path / "x.parquet").exists()
 

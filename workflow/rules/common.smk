@@ -3,10 +3,10 @@ import glob
 import json
 import os
 import re
-import shlex
 import sys
 
 from scalinglaws.config_checks import check_config
+from scalinglaws.corpus.acquire.options import WEB_SOURCES
 from scalinglaws.figures import declarations as figure_declarations
 from scalinglaws.fit.suite import fit_paths, laws_for, suite_outputs, table_paths
 from scalinglaws.plan import config_packs, pack_prediction
@@ -18,8 +18,8 @@ from scalinglaws.train.pack import run_files
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-# a web source is fetched and extracted (corpus.smk); the others arrive as text
-WEB_SOURCE = config["corpus"]["source"] in ("debian-docs", "reddit", "urls")
+# a web source is fetched and extracted (corpus.smk); a text source arrives as text (scalinglaws.corpus.sources)
+WEB_SOURCE = config["corpus"]["source"] in WEB_SOURCES
 
 try:
     CELLS = expand_studies(config)
@@ -40,20 +40,6 @@ except ValueError as err:
 OOD_SETS = config["ood"]["sets"]
 PROSE_SETS = config["corpus"].get("prose", [])  # prose mixed into the training corpus; [] for none
 RUN_DIRS = [f"results/runs/{study}/{cell}" for study, cells in CELLS.items() for cell in cells]
-
-
-def corpus_load_args(wildcards=None):
-    """Arguments of `python -m scalinglaws.corpus hf|files` for the non-web corpus sources."""
-    source = config["corpus"]["source"]
-    spec = config["corpus"].get(source, {})
-    caps = [f"--{key.replace('_', '-')} {int(spec[key])}" for key in ("max_docs", "max_bytes") if key in spec]
-    if source == "hf":
-        args = [f"hf --dataset {spec['dataset']}", f"--split {spec.get('split', 'train')}",
-                f"--text-field {spec.get('text_field', 'text')}"]
-        args += [f"--{key} {spec[key]}" for key in ("config", "revision") if key in spec]
-    else:
-        args = ["files", *map(shlex.quote, spec["paths"]), f"--text-field {spec.get('text_field', 'text')}"]
-    return " ".join(args + caps)
 
 
 # Snakemake starts jobs of higher priority first: rank the packs by their planned work

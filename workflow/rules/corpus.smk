@@ -35,18 +35,20 @@ if WEB_SOURCE:
 
 else:
 
-    # datasets and local files arrive as text: no fetch, no HTML extraction
+    # a text source (datasets, local files ...) arrives as text: no fetch, no HTML extraction
     rule corpus_load:
         output:
             "results/corpus/main/extracted.parquet",
         params:
-            args=corpus_load_args,
+            source=config["corpus"]["source"],
+            options=json.dumps(config["corpus"].get(config["corpus"]["source"], {}), sort_keys=True),
         log:
             "logs/corpus/load.log",
         conda:
             CONDA_ENV
         shell:
-            "python -m scalinglaws.corpus {params.args} --out {output} 2> {log}"
+            "python -m scalinglaws.corpus load --source {params.source} --options-json {params.options:q} "
+            "--out {output} 2> {log}"
 
 
 rule corpus_prose:

@@ -1,4 +1,4 @@
-"""Command line of the corpus stage: one subcommand per step (acquire, extract, clean, ood ...).
+"""Command line of the corpus stage: one subcommand per step (acquire, extract, load, clean, ood ...).
 
 Each step registers its own subcommands from its own module, so the stages stay independent:
 a module listed in ``SUBCOMMAND_MODULES`` exposes ``register(subparsers)``, and every subcommand it
@@ -14,6 +14,7 @@ SUBCOMMAND_MODULES = [
     "scalinglaws.corpus.acquire.cli",
     "scalinglaws.corpus.clean.cli",
     "scalinglaws.corpus.prose.cli",
+    "scalinglaws.corpus.sources.cli",
 ]
 
 

@@ -1,7 +1,8 @@
 """The document table: the contract between the corpus stage and everything after it.
 
-Every source (debian-docs, reddit, urls, hf, files, and each out-of-distribution loader) ends in a
-parquet file with these columns, one row per document:
+Every source (the web sources debian-docs, reddit and urls, the text sources of
+``scalinglaws.corpus.sources``, and each out-of-distribution loader) ends in a parquet file with these
+columns, one row per document:
 
 ==================  =======  ==================================================================
 column              type     meaning

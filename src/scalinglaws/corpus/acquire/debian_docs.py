@@ -28,7 +28,8 @@ def require_apt() -> None:
     if missing:
         raise RuntimeError(f"the debian-docs source needs Debian's {' and '.join(missing)}, which this machine "
                            "lacks; use another corpus source: 'urls' (a URL list file), 'reddit' "
-                           "(Pushshift submission dumps), 'hf' or 'files'")
+                           "(Pushshift submission dumps), or a text source such as 'files' "
+                           "(`python -m scalinglaws.corpus load --help` lists them)")
 
 
 def download(packages: tuple[str, ...], debs: Path) -> dict[str, Path]:

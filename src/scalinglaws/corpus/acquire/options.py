@@ -7,6 +7,8 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
 
+# the sources fetched from the web and extracted; the others are text sources (scalinglaws.corpus.sources)
+WEB_SOURCES = ("debian-docs", "reddit", "urls")
 LOOPBACK = ("127.0.0.0/8", "::1/128")
 # options that change how fast URLs are fetched, or when, but never what a fetch returns: a rerun with
 # other values reuses the done shards (the shard key hashes every other option)
@@ -106,9 +108,9 @@ class AcquireOptions:
             kwargs["allow_private_addresses"] = tuple(kwargs["allow_private_addresses"])
         opts = cls(**kwargs)
         allowed_networks(opts.allow_private_addresses, ())  # a bad entry fails here, before anything runs
-        if opts.source not in ("debian-docs", "reddit", "urls"):
+        if opts.source not in WEB_SOURCES:
             raise ValueError(f"corpus.source: {opts.source!r} is not fetched from the web: acquire handles "
-                             "debian-docs, reddit and urls (hf and files are read as documents directly)")
+                             f"{', '.join(WEB_SOURCES)} (text sources are read by `load`)")
         if opts.extractor not in ("trafilatura", "newspaper3k"):
             raise ValueError(f"corpus.extractor: {opts.extractor!r} is not trafilatura or newspaper3k")
         return opts

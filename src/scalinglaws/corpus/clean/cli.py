@@ -1,5 +1,5 @@
-"""Subcommands of ``python -m scalinglaws.corpus`` for cleaning, decontamination, OOD sets and the
-``hf`` and ``files`` sources. ``register`` adds them to the corpus CLI."""
+"""Subcommands of ``python -m scalinglaws.corpus`` for cleaning, decontamination and OOD sets.
+``register`` adds them to the corpus CLI."""
 
 from __future__ import annotations
 
@@ -88,33 +88,8 @@ def cmd_ood(args: argparse.Namespace) -> None:
           f"in {time.time() - start:.1f} s -> {args.out}", file=sys.stderr)
 
 
-def cmd_hf(args: argparse.Namespace) -> None:
-    from scalinglaws.corpus.documents import write_documents
-    from scalinglaws.corpus.sources import hf
-
-    try:
-        docs = list(hf.stream(args.dataset, args.split, args.config, args.text_field, args.max_docs,
-                              args.max_bytes, args.revision))
-    except hf.HFUnavailable as e:
-        raise SystemExit(str(e))
-    write_documents(args.out, docs)
-    print(f"hf {args.dataset}: {len(docs)} documents -> {args.out}", file=sys.stderr)
-
-
-def cmd_files(args: argparse.Namespace) -> None:
-    from scalinglaws.corpus.documents import write_documents
-    from scalinglaws.corpus.sources import files
-
-    try:
-        docs = list(files.read(args.patterns, args.text_field, args.max_docs, args.max_bytes))
-    except (FileNotFoundError, ValueError) as e:
-        raise SystemExit(f"files: {e}")
-    write_documents(args.out, docs)
-    print(f"files: {len(docs)} documents -> {args.out}", file=sys.stderr)
-
-
 def register(subparsers) -> None:
-    """Add the clean, decontam, ood, hf and files subcommands to the corpus CLI."""
+    """Add the clean, decontam and ood subcommands to the corpus CLI."""
     p = subparsers.add_parser("clean", help="filter and de-duplicate a document table")
     p.add_argument("--in", dest="input", required=True, action="append",
                    help="input document table (parquet); repeat to clean several as one corpus")
@@ -145,22 +120,3 @@ def register(subparsers) -> None:
     p.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES,
                    help=f"cap on the set's text bytes, 0 for none (default {DEFAULT_MAX_BYTES})")
     p.set_defaults(func=cmd_ood)
-
-    p = subparsers.add_parser("hf", help="stream a Hugging Face dataset into a document table (needs internet)")
-    p.add_argument("--dataset", required=True, help="dataset id, e.g. allenai/c4")
-    p.add_argument("--config", default=None, help="dataset config, e.g. en")
-    p.add_argument("--split", default="train")
-    p.add_argument("--revision", default=None, help="git revision of the dataset repo")
-    p.add_argument("--text-field", default="text")
-    p.add_argument("--max-docs", type=int, default=0, help="stop after this many documents (0: no cap)")
-    p.add_argument("--max-bytes", type=int, default=0, help="stop before this many text bytes (0: no cap)")
-    p.add_argument("--out", required=True)
-    p.set_defaults(func=cmd_hf)
-
-    p = subparsers.add_parser("files", help="local .txt/.jsonl/.parquet/.html files into a document table")
-    p.add_argument("patterns", nargs="+", metavar="GLOB", help="glob patterns (quote them; ** recurses)")
-    p.add_argument("--text-field", default="text", help="text field of .jsonl objects and .parquet columns")
-    p.add_argument("--max-docs", type=int, default=0, help="stop after this many documents (0: no cap)")
-    p.add_argument("--max-bytes", type=int, default=0, help="stop before this many text bytes (0: no cap)")
-    p.add_argument("--out", required=True)
-    p.set_defaults(func=cmd_files)

@@ -7,7 +7,6 @@ re-reading unchanged files gives the same table.
 
 from __future__ import annotations
 
-import glob
 import importlib.metadata
 import json
 from pathlib import Path
@@ -16,22 +15,18 @@ from typing import Iterator
 from tqdm import tqdm
 
 from scalinglaws.corpus.documents import document_id, text_bytes, utc_iso
+from scalinglaws.corpus.sources import TextSource, expand
 
 SUFFIXES = (".txt", ".jsonl", ".parquet", ".html", ".htm")
 
 
-def expand(patterns: list[str]) -> list[Path]:
-    """Files matched by ``patterns`` (``**`` allowed), sorted; a pattern matching nothing is an error."""
-    found: set[Path] = set()
-    for pattern in patterns:
-        matches = [Path(p).resolve() for p in glob.glob(pattern, recursive=True) if Path(p).is_file()]
-        if not matches:
-            raise FileNotFoundError(f"no files match {pattern!r}")
-        for path in matches:
-            if path.suffix.lower() not in SUFFIXES:
-                raise ValueError(f"{path}: unsupported file type {path.suffix!r}; use one of {SUFFIXES}")
-        found.update(matches)
-    return sorted(found)
+def _supported(patterns: list[str]) -> list[Path]:
+    """The files matched by ``patterns`` (``sources.expand``), each of a type this source reads."""
+    found = expand(patterns)
+    for path in found:
+        if path.suffix.lower() not in SUFFIXES:
+            raise ValueError(f"{path}: unsupported file type {path.suffix!r}; use one of {SUFFIXES}")
+    return found
 
 
 def _texts(path: Path, text_field: str) -> Iterator[tuple[str, str, str]]:
@@ -70,10 +65,10 @@ def _version(extractor: str) -> str:
     return "" if extractor == "none" else importlib.metadata.version(extractor)
 
 
-def read(patterns: list[str], text_field: str = "text", max_docs: int = 0, max_bytes: int = 0) -> Iterator[dict]:
-    """Document rows from the files matching ``patterns``, until ``max_docs``/``max_bytes`` (0: no cap)."""
+def read(paths: list[str], text_field: str = "text", max_docs: int = 0, max_bytes: int = 0) -> Iterator[dict]:
+    """Document rows from the files matching the globs ``paths``, until ``max_docs``/``max_bytes`` (0: no cap)."""
     docs = total = 0
-    for path in tqdm(expand(patterns), desc="files", unit="file", mininterval=2.0):
+    for path in tqdm(_supported(paths), desc="files", unit="file", mininterval=2.0):
         fetched_at = utc_iso(path.stat().st_mtime)
         for url, text, extractor in _texts(path, text_field):
             if not text.strip():
@@ -86,3 +81,6 @@ def read(patterns: list[str], text_field: str = "text", max_docs: int = 0, max_b
                    "fetched_at": fetched_at, "status": "ok", "extractor": extractor,
                    "extractor_version": _version(extractor),
                    "lang": "", "cluster_id": ""}
+
+
+SOURCE = TextSource("files", read, paths=("paths",))

@@ -13,6 +13,7 @@ from typing import Iterator
 from urllib.parse import urlparse
 
 from scalinglaws.corpus.documents import document_id, text_bytes, utc_iso
+from scalinglaws.corpus.sources import TextSource
 
 _TRUE = {"1", "true", "yes", "on"}
 
@@ -67,3 +68,6 @@ def stream(dataset: str, split: str = "train", config: str | None = None, text_f
         url = f"hf://{dataset}/{config or 'default'}/{split}#{i}"
         yield {"id": document_id("hf", url), "text": text, "url": url, "source": "hf", "fetched_at": fetched_at,
                "status": "ok", "extractor": "none", "extractor_version": "", "lang": "", "cluster_id": ""}
+
+
+SOURCE = TextSource("hf", stream, errors=(HFUnavailable, ValueError))
