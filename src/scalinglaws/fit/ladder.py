@@ -11,14 +11,17 @@ at several budgets. Each step is analysed under both accounting conventions (``C
 Per step and convention, Chinchilla's Approach 2: for each budget, a parabola of the final test loss
 in ln N through the set's cells; its vertex is N_opt(C), and D_opt = C / (FLOPs per token at N_opt),
 the FLOPs per token interpolated in ln N over the set's cells. An optimum outside the set's sampled N
-range (or a parabola with no minimum) is flagged as ``edge`` (its value is kept when it has a
-minimum, and named in ``warnings``). Then ln N_opt = a ln C + const and ln D_opt = b ln C + const.
+range, a set whose lowest loss is at its smallest or largest size, or a parabola with no minimum is
+flagged as ``edge``: named in ``warnings``, kept in the per-budget results, and left out of the
+exponents, since a vertex the sampled sizes do not bracket is not a measurement. Over the other
+budgets, ln N_opt = a ln C + const and ln D_opt = b ln C + const (in each bootstrap draw, over the
+budgets whose redrawn optimum is bracketed).
 
 The cells of a set share one budget in the study's convention only: in the other, their C differ
 (the head's share of a small model's FLOPs is large). Each cell's loss is moved to the set's common
-budget (the geometric mean of its cells' C) along its own size's loss-against-compute curve, linear
-in ln C through that size's runs at the other budgets (the end segment extended, or, for a size
-trained at one budget only, the slope of the nearest size in N); ``max_shift`` says how far.
+budget (the geometric mean of its cells' C) along its own size's loss-against-compute curve: a
+parabola in ln C through that size's 3 runs nearest the target budget (a line through 2; for a size
+trained at one budget only, the slope of the nearest size in N); ``max_shift`` says how far (in ln C).
 
 Intervals are a residual bootstrap over the cells: every cell's loss is redrawn as its parabola's
 value plus a residual drawn from all of the step's parabola residuals (inflated for the 3 constants
@@ -88,10 +91,10 @@ def isoflop_sets(runs: pd.DataFrame, convention: str) -> list[dict]:
 
     def loss_at(size, lnC_target, lnC, loss):
         g = curves[size]
-        if len(g) >= 2:
+        if len(g) >= 2:  # the size's own curve: through its 3 runs nearest in C (a line through 2)
             x, y = g["lnC"].to_numpy(), g["loss"].to_numpy()
-            i = int(np.clip(np.searchsorted(x, lnC_target) - 1, 0, len(x) - 2))  # the segment, or the end one
-            return y[i] + (y[i + 1] - y[i]) / (x[i + 1] - x[i]) * (lnC_target - x[i])
+            near = np.sort(np.argsort(np.abs(x - lnC_target))[:3])
+            return float(np.polyval(np.polyfit(x[near], y[near], len(near) - 1), lnC_target))
         if not slopes:
             return loss if abs(lnC_target - lnC) < 1e-12 else math.nan
         nearest = min(slopes, key=lambda s: abs(curves[s]["lnN"].iloc[0] - g["lnN"].iloc[0]))
@@ -123,7 +126,8 @@ def _optima(sets: list[dict], losses: list[np.ndarray]) -> tuple[np.ndarray, ...
         lnC.append(math.log(s["C"]))
         lnN_opt.append(u)
         lnD_opt.append(math.log(s["C"]) - lnk)
-        inside.append(bool(np.isfinite(u) and lnN.min() <= u <= lnN.max()))
+        best = int(np.argmin(loss))  # the vertex of a set whose best cell is its smallest or largest is a guess
+        inside.append(bool(np.isfinite(u) and lnN.min() <= u <= lnN.max() and 0 < best < len(loss) - 1))
     return np.array(lnC), np.array(lnN_opt), np.array(lnD_opt), np.array(inside)
 
 
@@ -156,8 +160,10 @@ def approach2(runs: pd.DataFrame, convention: str, n_boot: int = 1000, seed: int
         residuals.append(loss - fitted[-1])
         edge = not ok
         if edge:
-            where = "no minimum (the parabola opens downwards)" if not np.isfinite(u) else \
-                f"N_opt {math.exp(u):.3g} outside the sampled N {math.exp(lnN.min()):.3g}-{math.exp(lnN.max()):.3g}"
+            where = ("no minimum (the parabola opens downwards)" if not np.isfinite(u) else
+                     f"N_opt {math.exp(u):.3g} with the lowest loss at the {'smallest' if np.argmin(loss) == 0 else 'largest'} "
+                     f"sampled N" if lnN.min() <= u <= lnN.max() else
+                     f"N_opt {math.exp(u):.3g} outside the sampled N {math.exp(lnN.min()):.3g}-{math.exp(lnN.max()):.3g}")
             warnings.append(f"budget {s['budget']:.3g}: {where}; left out of the exponents")
         per_budget.append({
             "budget": s["budget"], "C": s["C"], "N_opt": math.exp(u) if np.isfinite(u) else None,
@@ -178,7 +184,7 @@ def approach2(runs: pd.DataFrame, convention: str, n_boot: int = 1000, seed: int
     good = np.isfinite(draws).all(axis=1)
     if not np.isfinite(scale):
         warnings.append(f"{len(pooled)} cells for {n_params} parabola constants: no residuals left, no intervals")
-    elif good.mean() < 0.95:
+    elif n_boot and good.mean() < 0.95:
         warnings.append(f"{int((~good).sum())} of {len(draws)} bootstrap draws had fewer than 2 optima inside "
                         f"their budgets' sizes")
     q = 100 * np.array([(1 - ci) / 2, (1 + ci) / 2])
