@@ -106,6 +106,7 @@ def _overlay(base: dict, over: dict) -> dict:
 
 # shipped configs; True for the presets, loaded on top of config.yaml
 SHIPPED = {"config.yaml": False, "tests/e2e/micro.yaml": False, "workflow/presets/gpu.yaml": True,
+           "workflow/presets/ladder.yaml": True,
            "workflow/presets/paper.yaml": True}
 
 

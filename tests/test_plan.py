@@ -25,3 +25,12 @@ def test_paper_preset_spans_the_papers_range():
     assert size["N"].min() == 768 and 1.4e9 < size["N"].max() < 1.6e9
     steps = size["tokens"] / 2**19
     assert (steps == 250_000).all()  # 2.5e5 steps of 2^19 tokens
+
+
+def test_the_ladder_is_priced_at_gpu_scale():
+    config = load_config(["config.yaml", "workflow/presets/gpu.yaml", "workflow/presets/ladder-gpu.yaml"])
+    plan = plan_cells(config)
+    ladder = plan[plan["study"] == "ladder"]
+    assert set(plan["study"]) == {"lr_scan", "ladder"} and len(ladder) == 80
+    assert ladder["tokens"].max() < 1e9  # one epoch of the gpu preset's corpus at most
+    assert 1 < report(plan, "h100", 0.35, None).loc["total", "gpu_hours"] < 10
