@@ -26,6 +26,7 @@ include: "workflow/rules/fit.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/predict.smk"
 include: "workflow/rules/scorecard.smk"
+include: "workflow/rules/ladder.smk"
 
 
 rule all:
@@ -37,4 +38,5 @@ rule all:
         FIGURES,
         TABLES,
         PREDICTION_OUTPUTS,
+        LADDER_OUTPUTS,
         rules.decontamination.output[0],

@@ -123,6 +123,7 @@ def test_dataset_larger_than_the_shard_is_refused_once_the_shard_exists(tmp_path
 
 # shipped configs; True for the presets, loaded on top of config.yaml
 SHIPPED = {"config.yaml": False, "tests/e2e/micro.yaml": False, "workflow/presets/gpu.yaml": True,
+           "workflow/presets/ladder.yaml": True,
            "workflow/presets/paper.yaml": True}
 
 

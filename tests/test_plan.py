@@ -60,3 +60,12 @@ def test_a_bad_preset_is_refused_naming_the_key(preset, key, tmp_path):
     with pytest.raises(SystemExit) as refused:
         main(["--configfile", str(path)])
     assert str(refused.value).startswith("config error: ") and key in str(refused.value)
+
+
+def test_the_ladder_is_priced_at_gpu_scale():
+    config = load(["workflow/presets/gpu.yaml", "workflow/presets/ladder-gpu.yaml"])
+    plan = plan_cells(config)
+    ladder = plan[plan["study"] == "ladder"]
+    assert set(plan["study"]) == {"lr_scan", "ladder"} and len(ladder) == 80
+    assert ladder["tokens"].max() < 1e9  # one epoch of the gpu preset's corpus at most
+    assert 1 < report(plan, "h100", 0.35, None).loc["total", "gpu_hours"] < 10

@@ -85,3 +85,33 @@ def test_the_baseline_trains_the_size_shapes_at_the_comparison_budget():
     baseline, lstm = cells["baseline"], cells["lstm"]
     assert set(baseline) <= set(cells["size"])
     assert {c["tokens"] for c in baseline.values()} == {c["tokens"] for c in lstm.values()}
+
+
+def test_the_ladder_preset_trains_isoflop_sets_to_exactly_their_budgets():
+    from scalinglaws.configfile import load
+    from scalinglaws.train.cell import planned_accounting
+
+    config = load(["workflow/presets/ladder.yaml"])
+    cells = expand_studies(config)
+    assert set(cells) == {"lr_scan", "ladder"}  # the tuned-LR step reads the scan's rule
+    spec = config["studies"]["ladder"]
+    steps, budgets = list(spec["steps"]), spec["budgets"]
+    assert steps == ["kaplan", "short_warmup", "matched_decay", "tuned_lr"] and len(budgets) >= 4
+    longest = max(c["steps"] for c in cells["ladder"].values())
+    sizes = {}
+    for cell in cells["ladder"].values():
+        step, budget = cell["extra"]["ladder_step"], cell["extra"]["budget"]
+        assert cell["cell_id"].startswith(f"{step}_C") and budget in budgets
+        per_token = planned_accounting(Cell.from_dict(cell), 512)["flops_per_token_with_head"]
+        step_flops = per_token * cell["batch_size"] * cell["n_ctx"]
+        assert abs(cell["tokens"] * per_token - budget) <= step_flops / 2  # its budget, to half a step
+        assert cell["steps"] >= 70
+        assert cell["decay_steps"] == (longest if step in ("kaplan", "short_warmup") else None)
+        assert cell["lr"] == ("tuned" if step == "tuned_lr" else spec["train"]["lr"])
+        assert cell["warmup_steps"] == (150 if step == "kaplan" else 16)
+        sizes.setdefault((step, budget), []).append(cell["d_model"] * 100 + cell["n_layer"])
+    assert all(len(s) >= 5 for s in sizes.values()) and len(sizes) == len(steps) * len(budgets)
+    # the window of sizes moves up with the budget, the same for every step
+    for step in steps:
+        windows = [sorted(sizes[step, b]) for b in sorted(budgets)]
+        assert all(lo[0] < hi[0] and lo[-1] < hi[-1] for lo, hi in zip(windows, windows[1:]))

@@ -18,9 +18,14 @@ Study kinds (the sweeps of the paper's section 6 catalogue):
   baseline    standard-shape models like the size study's, at the comparison studies' budget and
               settings: the Transformers that LSTMs, recurrent and short-context models are compared to
   lr_scan     a few shapes, each at several peak LRs: the scan the tuned LR rule is fitted to
+  ladder      IsoFLOP sets (a window of shapes at each compute budget, each cell trained to exactly its
+              budget) under each retraining step of the Kaplan-to-Chinchilla ladder (fit.ladder, docs/ladder.md)
 
 A config file loaded on top of another removes one of its studies by setting it to null
 (``configfile.drop_removed_studies``).
+
+A cell's ``decay_steps: longest`` (the schedule's horizon, ``Cell.horizon``) becomes the step count
+of its study's longest cell: one long schedule for every cell, as Kaplan et al. trained.
 
 Any study may list ``seeds``: each cell is then trained once per seed (ids ``<cell>_s<seed>`` after
 the first), and the figures and the scorecard measure the run-to-run spread from them.
@@ -33,7 +38,7 @@ from __future__ import annotations
 
 import math
 
-from scalinglaws.train.cell import Cell
+from scalinglaws.train.cell import Cell, planned_accounting
 
 
 def _cell(config: dict, study: str, spec: dict, cell_id: str, **settings) -> dict:
@@ -121,6 +126,35 @@ def lr_scan_study(config: dict, study: str, spec: dict) -> list[dict]:
             for n_layer, d_model in spec["shapes"] for lr in spec["lrs"]]
 
 
+def ladder_study(config: dict, study: str, spec: dict) -> list[dict]:
+    """Each retraining step of ``steps`` at every budget of ``budgets``, over a window of
+    ``sizes_per_budget`` consecutive ``shapes`` that moves along the list from the smallest budget to the
+    largest (the compute-optimal size grows with the budget). A cell trains exactly its budget C in
+    FLOPs with the head: D = C / flops_per_token_with_head tokens, rounded to whole steps."""
+    budgets, shapes, steps = sorted(spec["budgets"]), spec["shapes"], spec["steps"]
+    window = spec.get("sizes_per_budget", len(shapes))
+    if window > len(shapes):
+        raise ValueError(f"studies.{study}.sizes_per_budget = {window} is more than the {len(shapes)} shapes listed")
+    vocab = int(config["tokenizer"]["vocab_size"])
+    cells = []
+    for i, budget in enumerate(budgets):
+        start = round(i * (len(shapes) - window) / max(1, len(budgets) - 1))
+        for n_layer, d_model in shapes[start:start + window]:
+            for name, settings in steps.items():
+                cell = _standard(config, study, spec, n_layer, d_model,
+                                 f"{name}_C{_label(budget).replace('+', '')}_L{n_layer}_d{d_model}", **settings)
+                per_token = planned_accounting(Cell.from_dict(cell), vocab)["flops_per_token_with_head"]
+                step_tokens = cell["batch_size"] * cell["n_ctx"]
+                cell_steps = round(budget / per_token / step_tokens)
+                if cell_steps < 1:
+                    raise ValueError(f"studies.{study}.budgets: {budget:g} FLOPs is less than one step of cell "
+                                     f"{cell['cell_id']} ({per_token * step_tokens:.3g} FLOPs)")
+                cell.update(steps=cell_steps, tokens=float(cell_steps * step_tokens),
+                            extra={"ladder_step": name, "budget": float(budget)})
+                cells.append(cell)
+    return cells
+
+
 def lstm_study(config: dict, study: str, spec: dict) -> list[dict]:
     return [_cell(config, study, spec, f"lstm{n_layer}_d{d_model}", arch="lstm", n_layer=n_layer, d_model=d_model)
             for n_layer in spec["layers"] for d_model in spec["widths"]]
@@ -164,6 +198,7 @@ STUDY_KINDS = {
     "lr_schedule": lr_schedule_study,
     "depth": depth_study,
     "lr_scan": lr_scan_study,
+    "ladder": ladder_study,
 }
 
 
@@ -198,6 +233,10 @@ def expand_studies(config: dict) -> dict[str, dict[str, dict]]:
         if not cells:
             raise ValueError(f"studies.{study}: the grid is empty")
         cells = with_seeds(study, spec, cells)
+        longest = max(Cell.from_dict({**c, "decay_steps": None}).total_steps() for c in cells)
+        for cell in cells:
+            if cell.get("decay_steps") == "longest":
+                cell["decay_steps"] = longest
         ids = {cell["cell_id"] for cell in cells}
         unknown = sorted(set(spec.get("track", [])) - ids)
         if unknown:

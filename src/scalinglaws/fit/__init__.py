@@ -62,7 +62,9 @@ Modules
 ``predict``    a fit's prediction at new inputs with its prediction interval, the compute-optimal
                N and D of an (N, D) law, the largest cells predicted from the others; the CLI
                ``scalinglaws predict --fit L_ND.json --N 1e9 --D 2e10 --compute 1e21``
-``synthetic``  noisy runs generated from the paper's constants (tests, benchmark)
+``ladder``     the Kaplan-to-Chinchilla ladder: IsoFLOP minima per retraining step in both conventions,
+               exponents with bootstrap intervals, Approach 3; the CLI ``python -m scalinglaws.fit.ladder``
+``synthetic``  noisy runs generated from the paper's constants (tests, benchmark); a ladder study from Chinchilla's L(N, D)
 
 Example::
 

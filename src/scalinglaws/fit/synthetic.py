@@ -101,3 +101,35 @@ def per_token(seed=0, T=np.arange(1, 1025), noise=0.005, constants=paper.PER_TOK
     rng = np.random.default_rng(seed)
     L = constants["a"] + constants["b"] * T ** -constants["c"]
     return T, L * np.exp(rng.normal(0, noise, len(T)))
+
+
+# Hoffmann et al. 2022's fitted L(N, D) (Approach 3): N_opt ~ C^(beta / (alpha + beta)) = C^0.45 at C = 6ND
+CHINCHILLA = {"E": 1.69, "A": 406.4, "B": 410.7, "alpha": 0.34, "beta": 0.28}
+
+
+def isoflop_ladder(seed=0, steps=("kaplan", "tuned_lr"), budgets=(1e17, 1e18, 1e19, 1e20), n_sizes=8, window=5,
+                   head_flops=1.2e8, noise=0.002, constants=CHINCHILLA):
+    """A ladder study's runs (``scalinglaws.fit.ladder.read_runs``'s columns) with losses from a known
+    Chinchilla L(N, D): at each budget C (FLOPs with a head of ``head_flops`` per token, as the study
+    sets them), a window of ``window`` of ``n_sizes`` log-spaced sizes, moving one size along per budget,
+    each trained D = C / (6N + head_flops) tokens; Gaussian noise of ``noise`` nats. Every step gets
+    the same law (different noise), so each must recover its exponents."""
+    rng = np.random.default_rng(seed)
+    c = constants
+    G = (c["alpha"] * c["A"] / (c["beta"] * c["B"])) ** (1 / (c["alpha"] + c["beta"]))
+    a = c["beta"] / (c["alpha"] + c["beta"])
+    lo, hi = G * (min(budgets) / 6) ** a / 5, G * (max(budgets) / 6) ** a * 5
+    sizes = np.geomspace(lo, hi, n_sizes)
+    rows = []
+    for step in steps:
+        for i, C in enumerate(sorted(budgets)):
+            start = round(i * (n_sizes - window) / max(1, len(budgets) - 1))
+            for j in range(start, start + window):
+                N = sizes[j]
+                D = C / (6 * N + head_flops)
+                loss = c["E"] + c["A"] / N ** c["alpha"] + c["B"] / D ** c["beta"] + noise * rng.standard_normal()
+                rows.append({"run_id": f"{step}_C{C:g}_n{j}", "step": step, "budget": C, "n_layer": j, "d_model": 0,
+                             "N": N, "N_total": N + head_flops / 6, "flops_per_token_6N": 6 * N,
+                             "flops_per_token_with_head": 6 * N + head_flops, "tokens": D, "loss": loss,
+                             "loss_se": noise, "lr_peak": 1e-3})
+    return pd.DataFrame(rows)

@@ -39,6 +39,10 @@ class Cell:
     lr_floor: float = 0.0
     warmup_fraction: float = 0.1
     warmup_steps: int | None = None
+    # the schedule's horizon: warmup and decay are laid out over this many steps instead of the cell's
+    # own (Kaplan's one long cosine for every budget: a shorter cell stops before its LR has decayed);
+    # "longest" is resolved by studies.expand_studies to the longest cell of the study
+    decay_steps: int | str | None = None
     weight_decay: float = 0.0
     grad_clip: float = 1.0
     dropout: float = 0.0
@@ -114,10 +118,20 @@ class Cell:
     def total_steps(self) -> int:
         return self.steps or math.ceil(self.tokens / (self.batch_size * self.n_ctx))
 
-    def warmup(self, total_steps: int) -> int:
+    def horizon(self) -> int:
+        """Steps the schedule's warmup and decay span: ``decay_steps``, else the cell's own length."""
+        if self.decay_steps is None:
+            return self.total_steps()
+        if not isinstance(self.decay_steps, int) or isinstance(self.decay_steps, bool) or self.decay_steps < 1:
+            raise ValueError(f"cell {self.cell_id}: decay_steps must be a whole number of steps >= 1 (\"longest\" is "
+                             f"resolved when the study expands), not {self.decay_steps!r}")
+        return self.decay_steps
+
+    def warmup(self, horizon: int) -> int:
+        """Warmup steps of a schedule of ``horizon`` steps (``warmup_steps``, else ``warmup_fraction`` of it)."""
         if self.warmup_steps is not None:
-            return min(self.warmup_steps, total_steps)
-        return max(1, round(self.warmup_fraction * total_steps))
+            return min(self.warmup_steps, horizon)
+        return max(1, round(self.warmup_fraction * horizon))
 
     def resolved_lr(self, n_nonembedding: float) -> float:
         if self.lr == "tuned":

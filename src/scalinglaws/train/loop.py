@@ -117,7 +117,8 @@ class CellRun:
         self.batches = EpochBatches(train_tokens, cell.n_ctx, cell.batch_size, cell.seed,
                                     cell.usable_tokens(len(train_tokens)))
         self.total_steps = cell.total_steps()
-        self.warmup = cell.warmup(self.total_steps)
+        self.horizon = cell.horizon()  # the schedule's length; longer than the run under a fixed horizon
+        self.warmup = cell.warmup(self.horizon)
         self.to_eval = set(eval_steps(self.total_steps, cell.eval_per_octave, cell.eval_points, cell.eval_every))
         self.optimizer = _optimizer(self.model, cell, hw.device)
         compiled = torch.compile(self.model) if cell.wants_compile(hw.device, self.accounting["N"]) else self.model
@@ -161,7 +162,7 @@ class CellRun:
                    if k.startswith("flops_per_token_")}}
 
     def lr_for(self, step: int) -> float:
-        return lr_at(step, peak=self.peak_lr, total_steps=self.total_steps, warmup_steps=self.warmup,
+        return lr_at(step, peak=self.peak_lr, total_steps=self.horizon, warmup_steps=self.warmup,
                      schedule=self.cell.schedule, floor=self.cell.lr_floor)
 
     def measures_noise(self, step: int) -> bool:

@@ -31,9 +31,11 @@ def tuned_lr(rule: dict, n_nonembedding: float) -> float:
 
 
 def lr_at(step: int, *, peak: float, total_steps: int, warmup_steps: int, schedule: str = "cosine", floor: float = 0.0) -> float:
-    """Learning rate used for optimiser step ``step`` (0-based) of ``total_steps``.
+    """Learning rate used for optimiser step ``step`` (0-based) of a schedule of ``total_steps``.
 
-    ``floor`` is a fraction of the peak that the decay ends at (0: decay to zero, as the paper).
+    ``total_steps`` is the schedule's horizon (``Cell.horizon``): a run may stop before it, with its LR
+    not yet decayed (Kaplan's one long cosine for every budget). ``floor`` is a fraction of the peak
+    that the decay ends at (0: decay to zero, as the paper).
     """
     if schedule not in SCHEDULES:
         raise ValueError(f"unknown schedule {schedule!r}; choose one of {SCHEDULES}")
