@@ -75,7 +75,7 @@ def test_fig3_needs_the_order_at_the_95_percent_level():
 
     fits = {"non_embedding/N_opt": trend("p_N", 0.73, 0.6, 0.85), "non_embedding/B_opt": trend("p_B", 0.24, 0.18, 0.3),
             "non_embedding/S_min_opt": trend("p_S", 0.03, 0.0, 0.06)}
-    runs = pd.DataFrame(columns=["study"])
+    runs = pd.DataFrame(columns=["kind"])
     assert verdicts(scorecard.fig03(Inputs(runs=runs, fits=fits))) == [PASS]
     fits["non_embedding/S_min_opt"] = trend("p_S", 0.03, -0.1, 0.1)  # point fine, interval reaches below 0
     assert verdicts(scorecard.fig03(Inputs(runs=runs, fits=fits))) == [FAIL]
@@ -85,7 +85,7 @@ def test_fig3_needs_the_order_at_the_95_percent_level():
 def test_fig16_share_of_cells_above_the_bound(holds, expected):
     table = pd.DataFrame({"run_id": [f"data/{i}" for i in range(10)], "S_stop": 100.0, "bound": 50.0,
                           "holds": [True] * holds + [False] * (10 - holds)})
-    assert verdicts(scorecard.fig16(Inputs(runs=pd.DataFrame(columns=["study"]), early_stop=table))) == [expected]
+    assert verdicts(scorecard.fig16(Inputs(runs=pd.DataFrame(columns=["kind"]), early_stop=table))) == [expected]
 
 
 def test_missing_studies_columns_and_fits_are_not_testable():
@@ -115,9 +115,9 @@ def test_cli_writes_csv_and_markdown_and_counts(power_law_results, tmp_path, cap
 
 
 def test_fig17_signs_and_standard_errors():
-    size = pd.DataFrame({"run_id": ["size/a", "size/b", "size/c"], "study": "size", "N": [1e4, 1e5, 1e6],
+    size = pd.DataFrame({"run_id": ["size/a", "size/b", "size/c"], "kind": "size", "N": [1e4, 1e5, 1e6],
                          "test_loss": [4.0, 3.5, 3.0], "tokens": 1e6})
-    recurrent = pd.DataFrame({"run_id": ["recurrent/x2"], "study": "recurrent", "N": [1e5], "N_with_reuse": [2e5],
+    recurrent = pd.DataFrame({"run_id": ["recurrent/x2"], "kind": "recurrent", "N": [1e5], "N_with_reuse": [2e5],
                               "reuse": [2], "test_loss": [3.49], "tokens": [1e6]})
     runs = pd.concat([size, recurrent], ignore_index=True)
     assert verdicts(scorecard.fig17(Inputs(runs=runs))) == [PASS, PASS]
@@ -130,7 +130,7 @@ def test_fig17_signs_and_standard_errors():
 def test_fig5_shape_penalty_within_five_percent(worst, expected):
     n_layer = np.array([1, 2, 4, 8])
     d_model = 64 / np.sqrt(n_layer)  # aspect ratios 64 to 2.8, all within 40x of the best
-    shape = pd.DataFrame({"run_id": [f"shape/ar{i}" for i in range(4)], "study": "shape",
+    shape = pd.DataFrame({"run_id": [f"shape/ar{i}" for i in range(4)], "kind": "shape",
                           "cell": [f"ar{i}_L{n}" for i, n in enumerate(n_layer)], "n_layer": n_layer,
                           "d_model": d_model, "n_head": 1, "N": 5e4, "test_loss": 4.0 * np.array([1.0, 1.01, 1.0, worst])})
     (result,) = scorecard.fig05(Inputs(runs=shape))
@@ -138,11 +138,11 @@ def test_fig5_shape_penalty_within_five_percent(worst, expected):
 
 
 def test_fig17_uses_a_baseline_at_the_same_budget_over_a_longer_size_study():
-    size = pd.DataFrame({"run_id": ["size/a", "size/b"], "study": "size", "N": [1e4, 1e6], "test_loss": [3.0, 2.0],
+    size = pd.DataFrame({"run_id": ["size/a", "size/b"], "kind": "size", "N": [1e4, 1e6], "test_loss": [3.0, 2.0],
                          "tokens": 5e6})
-    baseline = pd.DataFrame({"run_id": ["baseline/a", "baseline/b"], "study": "baseline", "N": [1e4, 1e6],
+    baseline = pd.DataFrame({"run_id": ["baseline/a", "baseline/b"], "kind": "baseline", "N": [1e4, 1e6],
                              "test_loss": [4.0, 3.0], "tokens": 1e6})
-    recurrent = pd.DataFrame({"run_id": ["recurrent/x2"], "study": "recurrent", "N": [1e5], "N_with_reuse": [2e5],
+    recurrent = pd.DataFrame({"run_id": ["recurrent/x2"], "kind": "recurrent", "N": [1e5], "N_with_reuse": [2e5],
                               "reuse": [2], "test_loss": [3.4], "tokens": [1e6]})
     # against the baseline (3.5 at N 1e5, 3.35 at 2e5) the recurrent model is better per parameter,
     # worse per compute; against the size study's longer runs it would be worse at both
@@ -155,11 +155,11 @@ def test_fig17_uses_a_baseline_at_the_same_budget_over_a_longer_size_study():
 
 
 def test_seed_spread_is_measured_from_repeated_seeds():
-    runs = pd.DataFrame({"study_name": "depth", "cell": ["L1_d64", "L1_d64_s1", "L2_d48", "L2_d48_s1", "L4_d32"],
+    runs = pd.DataFrame({"study": "depth", "cell": ["L1_d64", "L1_d64_s1", "L2_d48", "L2_d48_s1", "L4_d32"],
                          "test_loss": [4.00, 4.03, 4.10, 4.08, 4.2]})
     spread, configs = scorecard.seed_range(runs, runs["test_loss"])
     assert configs == 2 and spread == pytest.approx(0.03)
-    assert scorecard.seed_range(runs.drop(columns="study_name"), runs["test_loss"]) == (pytest.approx(np.nan, nan_ok=True), 0)
+    assert scorecard.seed_range(runs.drop(columns="study"), runs["test_loss"]) == (pytest.approx(np.nan, nan_ok=True), 0)
 
 
 @pytest.mark.parametrize("l2_gaps, expected", [((0.60, 0.61), FAIL), ((0.505, 0.515), PASS), ((0.52, 0.56), NOT_TESTABLE)])
@@ -168,7 +168,7 @@ def test_fig24_compares_the_depths_gaps_with_their_seed_spread(l2_gaps, expected
     # (a depth effect beyond the seed spread), or as L1's (none), or 0.04 apart: a seed spread above
     # the paper's 0.02, so the claim cannot be tested
     cells = ["L1_d64", "L1_d64_s1", "L2_d48", "L2_d48_s1"]
-    depth = pd.DataFrame({"run_id": [f"depth/{c}" for c in cells], "study": "depth", "study_name": "depth",
+    depth = pd.DataFrame({"run_id": [f"depth/{c}" for c in cells], "kind": "depth", "study": "depth",
                           "cell": cells, "n_layer": [1, 1, 2, 2], "tokens": 6e5, "test_loss": 4.0,
                           "loss_books": 4.0 + np.array([0.50, 0.51, *l2_gaps])})
     (result,) = scorecard.fig24(Inputs(runs=depth))

@@ -174,9 +174,9 @@ def base_cell(cell: str) -> str:
 def seed_range(runs: pd.DataFrame, values: pd.Series) -> tuple[float, int]:
     """The largest range (max - min) of ``values`` among runs of one configuration trained with
     different seeds, and how many such configurations there are; (NaN, 0) without repeated seeds."""
-    if "study_name" not in runs or "cell" not in runs:
+    if "study" not in runs or "cell" not in runs:
         return float("nan"), 0
-    groups = values.groupby([runs["study_name"], runs["cell"].map(base_cell)])
+    groups = values.groupby([runs["study"], runs["cell"].map(base_cell)])
     ranges = (groups.max() - groups.min())[groups.size() >= 2]
     return (float(ranges.max()), len(ranges)) if len(ranges) else (float("nan"), 0)
 
@@ -836,7 +836,7 @@ def fig24(inp: Inputs) -> list[dict]:
 def table1(inp: Inputs) -> list[dict]:
     """Table 1 (accounting) equals the paper's formulas exactly."""
     need_columns(inp.runs, "d_ff", "d_attn", "flops_per_token_6N")
-    transformers = inp.runs[~inp.runs["study"].isin(["lstm"]) & inp.runs["d_ff"].notna() & inp.runs["d_attn"].notna()]
+    transformers = inp.runs[~inp.runs["kind"].isin(["lstm"]) & inp.runs["d_ff"].notna() & inp.runs["d_attn"].notna()]
     if transformers.empty:
         raise NotTestable("no Transformer runs with d_ff and d_attn")
     formula = 2 * transformers["d_model"] * transformers["n_layer"] * (2 * transformers["d_attn"] + transformers["d_ff"])

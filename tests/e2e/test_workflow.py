@@ -51,7 +51,7 @@ def test_every_target_is_built(workdir):
         assert (workdir / "results/tables" / name).exists()
     runs = pd.read_parquet(workdir / "results/tables/runs.parquet")
     assert len(runs) == 4 and set(runs["status"]) == {"completed"}
-    assert set(runs["study"]) == {"size"} and set(runs["study_name"]) == {"models"}  # kind, and the config's name
+    assert set(runs["kind"]) == {"size"} and set(runs["study"]) == {"models"}  # kind, and the config's name
     summary = json.loads((workdir / "results/fits/summary.json").read_text())
     assert "non_embedding/L_N" in summary["fits"] and summary["B_crit_adopted"]["params"]
     assert runs["N"].tolist() == sorted(runs["N"]) and runs["N"].min() == 768

@@ -16,7 +16,7 @@ CONFIG = {"train": {"noise_scale_every": 10},
 
 def _row(study, cell, N, loss, n_layer=2, **extra):
     d_model = int(np.sqrt(N / (12 * n_layer)))
-    return {"run_id": f"{study}/{cell}", "study": study, "cell": cell, "status": "completed", "n_layer": n_layer,
+    return {"run_id": f"{study}/{cell}", "study": study, "kind": study, "cell": cell, "status": "completed", "n_layer": n_layer,
             "d_model": d_model, "n_head": max(1, d_model // 16), "d_ff": 4 * d_model, "d_attn": d_model, "n_ctx": N_CTX,
             "reuse": 1, "N": N, "N_total": N + 600 * d_model, "N_with_reuse": N, "N_exact_nonembedding": N,
             "batch_tokens": B, "test_loss": loss, "test_loss_best": loss, "final_train_loss": loss * 0.98,
@@ -72,7 +72,7 @@ def build() -> dict[str, pd.DataFrame]:
         rows.append(_row("depth", f"L{depth}_d32", 1e5, L_N(1e5) * (1.05 if depth == 1 else 1.0), n_layer=depth))
     runs = pd.concat([size_runs, pd.DataFrame(data_rows), scan_runs, pd.DataFrame(rows)], ignore_index=True)
     other = []
-    for r in runs[runs["study"].isin(["lstm", "recurrent", "context", "lr_schedule", "depth", "shape"])].itertuples():
+    for r in runs[runs["kind"].isin(["lstm", "recurrent", "context", "lr_schedule", "depth", "shape"])].itertuples():
         steps = np.arange(1, 201, 10)
         lr = 1e-3 * np.where(steps < 20, steps / 20, 1.0) * (np.cos(np.pi * steps / 400) if "cosine" in r.cell else 1)
         other.append(pd.DataFrame({"run_id": r.run_id, "step": steps, "tokens": steps * B, "flops_6N": 6 * r.N * steps * B,

@@ -127,7 +127,7 @@ def test_cli_writes_png_and_pdf(results, tmp_path):
 def test_missing_study_is_named_not_drawn(results):
     runs = load("runs", paths(results)["runs"])
     module = importlib.import_module("scalinglaws.figures.fig01_summary")
-    fig = module.draw(runs[runs["study"] != "data"], load("curves", paths(results)["curves"]),
+    fig = module.draw(runs[runs["kind"] != "data"], load("curves", paths(results)["curves"]),
                       load("fit_L_N", paths(results)["fit_L_N"]))
     assert any("no data study" in t.get_text() for t in fig.axes[1].texts)
     plt.close(fig)

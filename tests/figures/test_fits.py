@@ -26,8 +26,8 @@ def test_laws_follow_the_configured_studies():
 def _degenerate(tmp_path):
     tables = build()
     runs = tables["runs"]
-    two = runs[runs["study"] == "size"].head(2)["run_id"]  # two models: too few for most laws
-    keep = runs["run_id"].isin(two) | (runs["study"] == "batch")
+    two = runs[runs["kind"] == "size"].head(2)["run_id"]  # two models: too few for most laws
+    keep = runs["run_id"].isin(two) | (runs["kind"] == "batch")
     for name, df in tables.items():
         df[df["run_id"].isin(runs.loc[keep, "run_id"])].to_parquet(tmp_path / f"{name}.parquet", index=False)
 

@@ -9,8 +9,8 @@ positions.parquet  the final model's mean loss at each context position, per run
                extra/*.parquet; Figs 7, 20, 21);
 wall_time.csv  seconds per activity of the training jobs, summed per study (``wall_time_table``).
 The column names are the fitting library's input schema (``scalinglaws.fit``). ``study`` holds the
-study's kind (``size``, ``data``, ``batch`` ...: what the fits and figures select on) and
-``study_name`` the name it has in the config, which can differ (``studies: {scans: {kind: batch}}``).
+name a run's study has in the config and ``kind`` that study's kind (``size``, ``data``, ``batch`` ...:
+what the fits and figures select on); the two differ for ``studies: {scans: {kind: batch}}``.
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ def run_row(run_dir: Path, kinds: dict[str, str] | None = None) -> dict:
     settings = config | Cell.from_dict(config).shape()
     row = {
         "run_id": f"{summary['study']}/{summary['cell']}",
-        "study": (kinds or {}).get(summary["study"], summary["study"]),
-        "study_name": summary["study"],
+        "study": summary["study"],
+        "kind": (kinds or {}).get(summary["study"], summary["study"]),
         "cell": summary["cell"],
         "status": summary["status"],
         **{k: settings[k] for k in ("n_layer", "d_model", "n_head", "n_ctx", "batch_size", "dropout", "reuse", "seed",
@@ -81,10 +81,10 @@ def wall_time_table(runs: pd.DataFrame) -> pd.DataFrame:
     columns = [c for c in runs.columns if c.startswith("seconds_")]
     if not columns:
         return pd.DataFrame(columns=["study", "runs", "wall_seconds"])
-    per_study = runs.groupby("study_name")[columns].sum()
+    per_study = runs.groupby("study")[columns].sum()
     per_study.loc["all studies"] = per_study.sum()
     table = per_study.rename(columns=lambda c: c.removeprefix("seconds_"))
-    table.insert(0, "runs", runs.groupby("study_name").size().reindex(table.index).fillna(len(runs)).astype(int))
+    table.insert(0, "runs", runs.groupby("study").size().reindex(table.index).fillna(len(runs)).astype(int))
     table.insert(1, "wall_seconds", table[[c.removeprefix("seconds_") for c in columns]].sum(axis=1))
     steps = table["steps"] + table.get("noise_scale", 0.0)
     table["optimiser_step_share"] = steps / table["wall_seconds"]

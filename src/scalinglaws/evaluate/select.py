@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 
 
-def study(runs, name: str):
-    """The completed (not diverged) runs of one study."""
-    keep = runs["study"] == name
+def study(runs, kind: str):
+    """The completed (not diverged) runs of the studies of one kind."""
+    keep = runs["kind"] == kind
     if "status" in runs:
         keep &= runs["status"] != "diverged"
     return runs[keep]

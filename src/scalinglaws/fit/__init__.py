@@ -15,7 +15,7 @@ The **runs table** has one row per training run:
 column                 meaning
 =====================  =====================================================================
 run_id                 unique id of the run
-study                  study the run belongs to (``size``, ``data``, ``batch`` ...)
+kind                   its study's kind (``size``, ``data``, ``batch`` ...): what the fits select on
 n_layer, d_model       shape (the paper leaves 1-layer models out of L(N) and L(C))
 N                      non-embedding parameters as the paper counts them, 12 n_layer d_model^2
 N_exact_nonembedding   exact non-embedding parameter count of the model

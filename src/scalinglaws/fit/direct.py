@@ -2,7 +2,7 @@
 
 ``scalinglaws fit L_ND --runs runs.csv --columns N=params,D=tokens,L=loss`` fits Eq 1.5 to a plain
 table of (params, tokens, loss), CSV or parquet, without the workflow's column names or its
-``study`` split. Each row is one independent point (one run); rows that are points along runs
+``kind`` split. Each row is one independent point (one run); rows that are points along runs
 (learning curves) name their run column with ``groups``, so the bootstrap resamples whole runs.
 """
 

@@ -1,6 +1,6 @@
 """Fit every law the runs support, in both bases, and write fits and Tables 2-6.
 
-Studies are told apart by the runs table's ``study`` column: ``size`` (N sweep, full data),
+Studies are told apart by the runs table's ``kind`` column: ``size`` (N sweep, full data),
 ``data`` (early-stopped (N, D) grid), ``batch`` (batch-size scans). A law whose study is absent is
 left out and named in ``notes``; a law that is asked for but cannot be fitted (too few points, a
 failed optimisation) is recorded as not fitted, with the reason, instead of stopping the others.
@@ -87,7 +87,7 @@ class RunSet:
                  bcrit=None):
         self.runs, self.settings, self.min_layers = runs, settings or FitSettings(), min_layers
         self.curves = None if curves is None else _with_total_flops(curves, runs)
-        self.size, self.data, self.batch = (runs[runs["study"] == kind] for kind in kinds)
+        self.size, self.data, self.batch = (runs[runs["kind"] == kind] for kind in kinds)
         self._bcrit, self._cache = bcrit, {}
 
     def _once(self, key, make):
@@ -319,7 +319,7 @@ def fit_suite(runs: pd.DataFrame, curves: pd.DataFrame | None, *, positions: pd.
     adopted B_crit, see ``RunSet.bcrit_choice``), "bcrit_fit", "batch_table", "curve_tables", "early_stop",
     "intersection", "per_token", "models", "laws", "notes", "seconds"}``.
     Diverged runs are left out. ``kinds`` are the study kinds of the size sweep, the (N, D) grid and the
-    batch scans in the runs table's ``study`` column; ``positions`` (per-position test losses) adds the per-token fits of Fig 20.
+    batch scans in the runs table's ``kind`` column; ``positions`` (per-position test losses) adds the per-token fits of Fig 20.
     """
     t0 = time.perf_counter()
     notes = []
@@ -482,8 +482,8 @@ def _fit_workflow_table(a, runs: pd.DataFrame, settings: FitSettings) -> FitResu
     hint = f"for a table of your own, name its columns: --columns {','.join(f'{s}=...' for s in direct.symbols(a.what))}"
     if a.what not in FITS:
         raise ValueError(f"{a.what} is fitted only on named columns; {hint}")
-    if "study" not in runs:
-        raise ValueError(f"{a.runs} has no 'study' column, so it is not the workflow's runs table; {hint}")
+    if "kind" not in runs:
+        raise ValueError(f"{a.runs} has no 'kind' column, so it is not the workflow's runs table; {hint}")
     bcrit = None
     if a.bcrit:
         params = read_json(a.bcrit)["params"]

@@ -51,7 +51,7 @@ def size_study(seed=0, sizes=np.logspace(5, 9, 6), n_points=200, steps=paper.PAP
             "flops_6N_total": 6 * N_total * S * B, "test_loss": L, "train_loss": L, "lr": lr,
         }))
         runs.append({
-            "run_id": run_id, "study": study, "n_layer": n_layer, "d_model": d_model, "N": N,
+            "run_id": run_id, "kind": study, "n_layer": n_layer, "d_model": d_model, "N": N,
             "N_exact_nonembedding": N, "N_total": N_total, "batch_tokens": B, "steps": S[-1],
             "tokens": S[-1] * B, "flops_6N": 6 * N * S[-1] * B, "test_loss": L[-1],
             "test_loss_best": L.min(), "dataset_tokens": np.nan,
@@ -64,7 +64,7 @@ def converged_runs(seed=0, sizes=np.logspace(4, 9, 8), noise=0.01, constants=pap
     rng = np.random.default_rng(seed)
     L = (constants["N_c"] / sizes) ** constants["alpha_N"] * np.exp(rng.normal(0, noise, len(sizes)))
     d_model, N_total = _shape(sizes, 4)
-    return pd.DataFrame({"run_id": [f"size/N{N:.3g}" for N in sizes], "study": "size", "n_layer": 4,
+    return pd.DataFrame({"run_id": [f"size/N{N:.3g}" for N in sizes], "kind": "size", "n_layer": 4,
                          "d_model": d_model, "N": sizes, "N_total": N_total, "test_loss": L,
                          "test_loss_best": L, "dataset_tokens": np.nan})
 
@@ -76,7 +76,7 @@ def data_grid(seed=0, sizes=np.logspace(6, 9, 5), datasets=2.2e10 / 2.0 ** np.ar
     N, D = (a.ravel() for a in np.meshgrid(sizes, np.append(datasets, np.inf) if with_unlimited else datasets))
     L = analytic.L_N_D(N, D, **constants) * np.exp(rng.normal(0, noise, len(N)))
     d_model, N_total = _shape(N, 4)
-    return pd.DataFrame({"run_id": [f"data/N{n:.3g}_D{d:.3g}" for n, d in zip(N, D)], "study": "data",
+    return pd.DataFrame({"run_id": [f"data/N{n:.3g}_D{d:.3g}" for n, d in zip(N, D)], "kind": "data",
                          "n_layer": 4, "d_model": d_model, "N": N, "N_total": N_total,
                          "test_loss": L, "test_loss_best": L, "dataset_tokens": np.where(np.isinf(D), np.nan, D),
                          "tokens": np.where(np.isinf(D), 2.2e10, D)})
@@ -91,7 +91,7 @@ def batch_scan(seed=0, sizes=(3e6, 8.5e7), batches=2.0 ** np.arange(10, 23, 2), 
         for B in batches:
             run_id = f"batch/N{N:.3g}_B{B:.0f}"
             L = curve(N, B, S) * np.exp(rng.normal(0, noise, len(S)))
-            runs.append({"run_id": run_id, "study": "batch", "N": N, "batch_tokens": B, "test_loss": L[-1]})
+            runs.append({"run_id": run_id, "kind": "batch", "N": N, "batch_tokens": B, "test_loss": L[-1]})
             curves.append(pd.DataFrame({"run_id": run_id, "step": S, "tokens": S * B, "test_loss": L}))
     return pd.DataFrame(runs), pd.concat(curves, ignore_index=True)
 
