@@ -30,6 +30,8 @@ rule collect_runs:
     input:
         expand("{run}/{name}", run=RUN_DIRS, name=["summary.json", "metrics.parquet", "eval.json", "eval.parquet"]),
         expand("{run}/extra/{ood}.json", run=RUN_DIRS, ood=EXTRA_SETS),
+        # the collector itself: a change to the tables' columns recollects (and refits), it retrains nothing
+        code=os.path.join(workflow.basedir, "src/scalinglaws/evaluate/collect.py"),
     output:
         runs="results/tables/runs.parquet",
         curves="results/tables/curves.parquet",
