@@ -106,7 +106,7 @@ def test_the_ladder_preset_trains_isoflop_sets_to_exactly_their_budgets():
         step_flops = per_token * cell["batch_size"] * cell["n_ctx"]
         assert abs(cell["tokens"] * per_token - budget) <= step_flops / 2  # its budget, to half a step
         assert cell["steps"] >= 70
-        assert cell["decay_steps"] == (longest if step in ("kaplan", "short_warmup") else None)
+        assert cell.get("decay_steps") == (longest if step in ("kaplan", "short_warmup") else None)
         assert cell["lr"] == ("tuned" if step == "tuned_lr" else spec["train"]["lr"])
         assert cell["warmup_steps"] == (150 if step == "kaplan" else 16)
         sizes.setdefault((step, budget), []).append(cell["d_model"] * 100 + cell["n_layer"])
@@ -115,3 +115,12 @@ def test_the_ladder_preset_trains_isoflop_sets_to_exactly_their_budgets():
     for step in steps:
         windows = [sorted(sizes[step, b]) for b in sorted(budgets)]
         assert all(lo[0] < hi[0] and lo[-1] < hi[-1] for lo, hi in zip(windows, windows[1:]))
+
+
+def test_a_ladder_budget_with_fewer_than_five_sizes_names_its_key():
+    from scalinglaws.plan import load_config
+
+    config = load_config(["config.yaml", "workflow/presets/ladder.yaml"])
+    config["studies"]["ladder"].update(shapes=[[2, 16], [2, 24], [2, 32], [3, 48]], sizes_per_budget=4)
+    with pytest.raises(ValueError, match="studies.ladder.shapes: 4 sizes per budget; an IsoFLOP set needs at least 5"):
+        expand_studies(config)

@@ -135,6 +135,9 @@ def ladder_study(config: dict, study: str, spec: dict) -> list[dict]:
     window = spec.get("sizes_per_budget", len(shapes))
     if window > len(shapes):
         raise ValueError(f"studies.{study}.sizes_per_budget = {window} is more than the {len(shapes)} shapes listed")
+    if window < 5:
+        raise ValueError(f"studies.{study}.shapes: {window} sizes per budget; an IsoFLOP set needs at least 5 "
+                         "(list more shapes, or set sizes_per_budget)")
     vocab = int(config["tokenizer"]["vocab_size"])
     cells = []
     for i, budget in enumerate(budgets):

@@ -29,7 +29,8 @@ def true_total_exponent(budgets):
 
 @pytest.fixture(scope="module")
 def fit():
-    return fit_ladder(synthetic.isoflop_ladder(budgets=BUDGETS, head_flops=HEAD), n_boot=200)
+    runs = synthetic.isoflop_ladder(budgets=BUDGETS, head_flops=HEAD, noise=0.01)
+    return fit_ladder(runs, n_boot=200, seed_spread=0.01)  # the bootstrap's noise is the runs' noise
 
 
 def test_approach2_recovers_the_exponent_in_both_conventions_within_its_interval(fit):
@@ -40,7 +41,7 @@ def test_approach2_recovers_the_exponent_in_both_conventions_within_its_interval
         for conv, a_true in truth.items():
             a2 = fit["approach2"][step][conv]
             lo, hi = a2["a_interval"]
-            assert lo <= a_true <= hi and abs(a2["a"] - a_true) < 0.03, (step, conv, a2["a"], lo, hi, a_true)
+            assert lo <= a_true <= hi and abs(a2["a"] - a_true) < 0.04, (step, conv, a2["a"], lo, hi, a_true)
             assert not any(b["edge"] for b in a2["per_budget"]) and not a2["warnings"]
     # kaplan's accounting is a reanalysis: its cells are moved to a common 6ND budget, and D_opt = C / 6 N_opt
     kaplan = fit["approach2"]["kaplan"]["kaplan"]

@@ -8,14 +8,16 @@ at several budgets. Each step is analysed under both accounting conventions (``C
   total    N = every parameter (embeddings and head), C = D (6N + attention + head), the FLOPs a
            step costs; the study's budgets are in this convention
 
-Per step and convention, Chinchilla's Approach 2: for each budget, a parabola of the final test loss
-in ln N through the set's cells; its vertex is N_opt(C), and D_opt = C / (FLOPs per token at N_opt),
-the FLOPs per token interpolated in ln N over the set's cells. An optimum outside the set's sampled N
-range, a set whose lowest loss is at its smallest or largest size, or a parabola with no minimum is
-flagged as ``edge``: named in ``warnings``, kept in the per-budget results, and left out of the
-exponents, since a vertex the sampled sizes do not bracket is not a measurement. Over the other
-budgets, ln N_opt = a ln C + const and ln D_opt = b ln C + const (in each bootstrap draw, over the
-budgets whose redrawn optimum is bracketed).
+Per step and convention, Chinchilla's Approach 2: for each budget, the final test loss against ln N
+over the set's cells, interpolated by the parabola through the best cell and its two neighbours
+(the way ``fit.lr_rule`` finds each size's best LR); its vertex is N_opt(C), and D_opt = C / (FLOPs
+per token at N_opt), the FLOPs per token interpolated in ln N between the set's cells. A parabola over
+the whole set was tried first and failed on the ladder's runs: the sizes far above the optimum are
+undertrained by a nat or more, far off any parabola, and dragged its vertex out of the sampled range.
+A set whose lowest loss is at its smallest or largest size has no bracketed optimum: it is flagged
+as ``edge`` (its best sampled size kept as a bound in the per-budget results, the budget named in
+``warnings``) and left out of the exponents. Over the other budgets, ln N_opt = a ln C + const and
+ln D_opt = b ln C + const (in each bootstrap draw, over the budgets whose redrawn optimum is bracketed).
 
 The cells of a set share one budget in the study's convention only: in the other, their C differ
 (the head's share of a small model's FLOPs is large). Each cell's loss is moved to the set's common
@@ -23,9 +25,10 @@ budget (the geometric mean of its cells' C) along its own size's loss-against-co
 parabola in ln C through that size's 3 runs nearest the target budget (a line through 2; for a size
 trained at one budget only, the slope of the nearest size in N); ``max_shift`` says how far (in ln C).
 
-Intervals are a residual bootstrap over the cells: every cell's loss is redrawn as its parabola's
-value plus a residual drawn from all of the step's parabola residuals (inflated for the 3 constants
-each parabola spends), and the whole fit (vertices, D_opt, both exponents) redone; 95% percentiles.
+Intervals are a parametric bootstrap over the cells: every cell's loss is redrawn from a normal
+distribution about it whose standard deviation is its final evaluation's standard error and the
+run-to-run spread (``SEED_SPREAD``, 0.02 nats, measured on the default's seeds) in quadrature, and the
+whole fit (vertices, edges, D_opt, both exponents) redone; 95% percentiles.
 
 Chinchilla's Approach 3 on the final step: L = E + A/N^alpha + B/D^beta (``laws.CHINCHILLA``) fitted
 to its cells in each convention (D = tokens trained), whose compute-optimal exponents are
@@ -56,6 +59,9 @@ CONVENTIONS = {
 }
 GRID_CONVENTION = "total"  # the convention the study's budgets are set in (studies.ladder_study)
 REFERENCE_A = {"Kaplan et al. 2020": 0.73, "Hoffmann et al. 2022": 0.50}
+# run-to-run spread of a final test loss, in nats, added to each cell's evaluation standard error in the
+# bootstrap: three seeds of the default's 2 x 32 model at 6e5 tokens ended 3.89-3.91 (docs/experiment.md)
+SEED_SPREAD = 0.02
 
 
 def read_runs(summaries: list[str | Path]) -> pd.DataFrame:
@@ -109,25 +115,29 @@ def isoflop_sets(runs: pd.DataFrame, convention: str) -> list[dict]:
     return sets
 
 
-def _vertex(lnN: np.ndarray, loss: np.ndarray) -> tuple[float, np.ndarray]:
-    """ln N at the parabola's minimum (NaN when it has none) and the parabola's coefficients."""
-    coef = np.polyfit(lnN, loss, 2)
-    return (-coef[1] / (2 * coef[0]) if coef[0] > 0 else math.nan), coef
+def _vertex(lnN: np.ndarray, loss: np.ndarray) -> tuple[float, list | None]:
+    """ln N at the minimum of the parabola through a set's best cell and its two neighbours (sorted by
+    N), and that parabola's coefficients; at the set's smallest or largest size, that size and None."""
+    best = int(np.argmin(loss))
+    if best == 0 or best == len(loss) - 1:
+        return float(lnN[best]), None
+    near = slice(best - 1, best + 2)
+    coef = np.polyfit(lnN[near], loss[near], 2)  # opens upwards: the middle point is the lowest
+    return float(-coef[1] / (2 * coef[0])), coef.tolist()
 
 
 def _optima(sets: list[dict], losses: list[np.ndarray]) -> tuple[np.ndarray, ...]:
-    """ln C, ln N_opt and ln D_opt of each set for the given losses (NaN where a parabola has no
-    minimum), and whether each optimum is inside the set's sampled N range."""
+    """ln C, ln N_opt and ln D_opt of each set for the given losses, and whether each optimum is
+    bracketed by the set's sizes."""
     lnC, lnN_opt, lnD_opt, inside = [], [], [], []
     for s, loss in zip(sets, losses):
         lnN = s["cells"]["lnN"].to_numpy()
-        u, _ = _vertex(lnN, loss)
-        lnk = np.polyval(np.polyfit(lnN, s["cells"]["lnk"], 2), u) if np.isfinite(u) else math.nan
+        u, coef = _vertex(lnN, loss)
+        lnk = np.interp(u, lnN, s["cells"]["lnk"].to_numpy())  # FLOPs per token at N_opt
         lnC.append(math.log(s["C"]))
         lnN_opt.append(u)
         lnD_opt.append(math.log(s["C"]) - lnk)
-        best = int(np.argmin(loss))  # the vertex of a set whose best cell is its smallest or largest is a guess
-        inside.append(bool(np.isfinite(u) and lnN.min() <= u <= lnN.max() and 0 < best < len(loss) - 1))
+        inside.append(coef is not None)
     return np.array(lnC), np.array(lnN_opt), np.array(lnD_opt), np.array(inside)
 
 
@@ -142,7 +152,8 @@ def _exponents(lnC, lnN_opt, lnD_opt, inside) -> tuple[float, float, float, floa
     return float(a), float(lnNe), float(b), float(lnDe)
 
 
-def approach2(runs: pd.DataFrame, convention: str, n_boot: int = 1000, seed: int = 0, ci: float = 0.95) -> dict:
+def approach2(runs: pd.DataFrame, convention: str, n_boot: int = 1000, seed: int = 0, ci: float = 0.95,
+              seed_spread: float = SEED_SPREAD) -> dict:
     """Approach 2 on one step's runs in one convention (module docstring)."""
     sets = isoflop_sets(runs, convention)
     too_few = [s["budget"] for s in sets if len(s["cells"]) < 3]
@@ -152,41 +163,28 @@ def approach2(runs: pd.DataFrame, convention: str, n_boot: int = 1000, seed: int
     losses = [s["cells"]["loss"].to_numpy() for s in sets]
     lnC, lnN_opt, lnD_opt, inside = _optima(sets, losses)
     a, lnNe, b, lnDe = _exponents(lnC, lnN_opt, lnD_opt, inside)
-    per_budget, fitted, residuals, warnings = [], [], [], []
+    per_budget, warnings = [], []
     for s, loss, u, v, ok in zip(sets, losses, lnN_opt, lnD_opt, inside):
         lnN = s["cells"]["lnN"].to_numpy()
-        _, coef = _vertex(lnN, loss)
-        fitted.append(np.polyval(coef, lnN))
-        residuals.append(loss - fitted[-1])
-        edge = not ok
-        if edge:
-            where = ("no minimum (the parabola opens downwards)" if not np.isfinite(u) else
-                     f"N_opt {math.exp(u):.3g} with the lowest loss at the {'smallest' if np.argmin(loss) == 0 else 'largest'} "
-                     f"sampled N" if lnN.min() <= u <= lnN.max() else
-                     f"N_opt {math.exp(u):.3g} outside the sampled N {math.exp(lnN.min()):.3g}-{math.exp(lnN.max()):.3g}")
-            warnings.append(f"budget {s['budget']:.3g}: {where}; left out of the exponents")
+        if not ok:
+            end = "smallest" if np.argmin(loss) == 0 else "largest"
+            warnings.append(f"budget {s['budget']:.3g}: the lowest loss is at the {end} size sampled, N "
+                            f"{math.exp(u):.3g} (N {math.exp(lnN.min()):.3g}-{math.exp(lnN.max()):.3g}); "
+                            f"left out of the exponents")
         per_budget.append({
-            "budget": s["budget"], "C": s["C"], "N_opt": math.exp(u) if np.isfinite(u) else None,
-            "D_opt": math.exp(v) if np.isfinite(v) else None,
-            "tokens_per_parameter": math.exp(v - u) if np.isfinite(u) else None, "edge": edge,
-            "parabola": coef.tolist(), "max_shift": float(np.abs(s["cells"]["shift"]).max()),
-            "cells": [{"run_id": r.run_id, "N": math.exp(r.lnN), "loss": r.loss, "shift": r.shift}
+            "budget": s["budget"], "C": s["C"], "N_opt": math.exp(u), "D_opt": math.exp(v),
+            "tokens_per_parameter": math.exp(v - u), "edge": not ok, "parabola": _vertex(lnN, loss)[1],
+            "max_shift": float(np.abs(s["cells"]["shift"]).max()),
+            "cells": [{"run_id": r.run_id, "N": math.exp(r.lnN), "loss": r.loss, "loss_se": r.loss_se, "shift": r.shift}
                       for r in s["cells"].itertuples()]})
-    pooled = np.concatenate(residuals)
-    n_params = 3 * len(sets)
-    scale = math.sqrt(len(pooled) / (len(pooled) - n_params)) if len(pooled) > n_params else math.nan
+    noise = [np.sqrt(np.nan_to_num(s["cells"]["loss_se"].to_numpy()) ** 2 + seed_spread**2) for s in sets]
     rng = np.random.default_rng(seed)
-    draws = []
-    for _ in range(n_boot if np.isfinite(scale) else 0):
-        redrawn = [f + scale * rng.choice(pooled, size=len(f)) for f in fitted]
-        draws.append(_exponents(*_optima(sets, redrawn)))
-    draws = np.array(draws).reshape(-1, 4)
+    draws = np.array([_exponents(*_optima(sets, [loss + sd * rng.standard_normal(len(loss))
+                                                 for loss, sd in zip(losses, noise)]))
+                      for _ in range(n_boot)]).reshape(-1, 4)
     good = np.isfinite(draws).all(axis=1)
-    if not np.isfinite(scale):
-        warnings.append(f"{len(pooled)} cells for {n_params} parabola constants: no residuals left, no intervals")
-    elif n_boot and good.mean() < 0.95:
-        warnings.append(f"{int((~good).sum())} of {len(draws)} bootstrap draws had fewer than 2 optima inside "
-                        f"their budgets' sizes")
+    if n_boot and good.mean() < 0.95:
+        warnings.append(f"{int((~good).sum())} of {len(draws)} bootstrap draws had fewer than 2 bracketed optima")
     q = 100 * np.array([(1 - ci) / 2, (1 + ci) / 2])
 
     def interval(j):
@@ -195,7 +193,7 @@ def approach2(runs: pd.DataFrame, convention: str, n_boot: int = 1000, seed: int
     return {"convention": convention, "meaning": CONVENTIONS[convention][2], "a": a, "a_interval": interval(0),
             "N_e": math.exp(lnNe) if np.isfinite(lnNe) else None, "b": b, "b_interval": interval(2),
             "D_e": math.exp(lnDe) if np.isfinite(lnDe) else None, "per_budget": per_budget,
-            "residual_rms": float(np.sqrt(np.mean(pooled**2))), "n_boot": int(good.sum()), "warnings": warnings}
+            "seed_spread": seed_spread, "n_boot": int(good.sum()), "warnings": warnings}
 
 
 def approach3(runs: pd.DataFrame, convention: str, n_boot: int = 1000) -> dict:
@@ -218,10 +216,11 @@ def ladder_rungs(steps: list[str]) -> list[tuple[str, str]]:
     return [(steps[0], "kaplan")] + [(step, GRID_CONVENTION) for step in steps]
 
 
-def fit_ladder(runs: pd.DataFrame, n_boot: int = 1000) -> dict:
+def fit_ladder(runs: pd.DataFrame, n_boot: int = 1000, seed_spread: float = SEED_SPREAD) -> dict:
     """Approach 2 for every step in both conventions, Approach 3 on the last step, and the ladder's path."""
     steps = list(dict.fromkeys(runs["step"]))  # in the study's order (its cells are made step by step)
-    fits = {step: {conv: approach2(runs[runs["step"] == step], conv, n_boot) for conv in CONVENTIONS} for step in steps}
+    fits = {step: {conv: approach2(runs[runs["step"] == step], conv, n_boot, seed_spread=seed_spread)
+                   for conv in CONVENTIONS} for step in steps}
     final = runs[runs["step"] == steps[-1]]
     return {"law": "ladder", "steps": steps, "conventions": {c: v[2] for c, v in CONVENTIONS.items()},
             "grid_convention": GRID_CONVENTION, "approach2": fits,
@@ -244,7 +243,7 @@ def ladder_table(fit: dict) -> pd.DataFrame:
                          "tokens_per_param_smallest_C": tpp[0] if tpp else None,
                          "tokens_per_param_largest_C": tpp[-1] if tpp else None,
                          "budgets": len(a2["per_budget"]),
-                         "edge_budgets": sum(b["edge"] for b in a2["per_budget"])})
+                         "edge_budgets": sum(b["edge"] for b in a2["per_budget"]), "warnings": len(a2["warnings"])})
     for conv in CONVENTIONS:
         a3 = fit["approach3"][conv]
         lo, hi = a3.get("a_interval", [None, None])
@@ -252,7 +251,7 @@ def ladder_table(fit: dict) -> pd.DataFrame:
         rows.append({"rung": None, "step": fit["approach3"]["step"], "convention": conv,
                      "method": "approach 3 (parametric L(N, D))", "a": a3["a"], "a_lo": lo, "a_hi": hi, "b": a3["b"],
                      "b_lo": blo, "b_hi": bhi, "tokens_per_param_smallest_C": None, "tokens_per_param_largest_C": None,
-                     "budgets": None, "edge_budgets": None})
+                     "budgets": None, "edge_budgets": None, "warnings": len(a3["warnings"])})
     table = pd.DataFrame(rows)
     table["rung"] = table["rung"].astype("Int64")
     table["budgets"] = table["budgets"].astype("Int64")
@@ -267,9 +266,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", required=True, help="the fits as JSON")
     parser.add_argument("--table", required=True, help="the exponents per step and convention: <stem>.csv and .md")
     parser.add_argument("--n-boot", type=int, default=1000)
+    parser.add_argument("--seed-spread", type=float, default=SEED_SPREAD,
+                        help="run-to-run spread of a final loss (nats), added to each cell's standard error in "
+                             "the bootstrap")
     args = parser.parse_args(argv)
     try:
-        fit = fit_ladder(read_runs(args.summaries), n_boot=args.n_boot)
+        fit = fit_ladder(read_runs(args.summaries), n_boot=args.n_boot, seed_spread=args.seed_spread)
     except ValueError as err:
         sys.exit(f"{parser.prog}: error: {err}")
     write_json(args.out, fit)
