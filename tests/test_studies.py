@@ -118,9 +118,9 @@ def test_the_ladder_preset_trains_isoflop_sets_to_exactly_their_budgets():
 
 
 def test_a_ladder_budget_with_fewer_than_five_sizes_names_its_key():
-    from scalinglaws.plan import load_config
+    from scalinglaws.configfile import load
 
-    config = load_config(["config.yaml", "workflow/presets/ladder.yaml"])
+    config = load(["workflow/presets/ladder.yaml"])
     config["studies"]["ladder"].update(shapes=[[2, 16], [2, 24], [2, 32], [3, 48]], sizes_per_budget=4)
     with pytest.raises(ValueError, match="studies.ladder.shapes: 4 sizes per budget; an IsoFLOP set needs at least 5"):
         expand_studies(config)
