@@ -293,8 +293,13 @@ def suite_outputs(laws: list[str], out="results/fits") -> dict[str, str]:
             paths[name] = f"{out}/{template}"
             continue
         for basis in BASES:
-            paths[name if basis == "non_embedding" else f"{name}_total"] = f"{out}/{template.format(basis=basis)}"
+            paths[_basis_name(name, basis)] = f"{out}/{template.format(basis=basis)}"
     return paths
+
+
+def _basis_name(name: str, basis: str) -> str:
+    """A per-basis file's name in ``suite_outputs``: ``name`` for the non-embedding basis, else ``name_total``."""
+    return name if basis == "non_embedding" else f"{name}_{basis}"
 
 
 def table_paths(tables_out="results/tables") -> dict[int, str]:
@@ -406,24 +411,25 @@ def write_suite(suite: dict, out: str | Path, tables_out: str | Path | None = No
                                                   "extrapolation": fit.extrapolation, "warnings": fit.warnings}
         for name, reason in suite["not_fitted"][basis].items():
             write_json(out / basis / f"{name}.json", {"law": name, "params": {}, "intervals": {}, "not_fitted": reason})
-    write_json(out / "B_crit_adopted.json", {"law": "B_crit(L) used for S_min and C_min", **suite["bcrit"]})
+    paths = suite_outputs(suite["laws"], str(out))  # the files the workflow declares, by name
+    write_json(paths["B_crit_adopted"], {"law": "B_crit(L) used for S_min and C_min", **suite["bcrit"]})
     if "batch_table" in suite:
-        write_table(suite["batch_table"], out / "batch_critical")
+        write_table(suite["batch_table"], paths["batch_critical"].removesuffix(".csv"))
     if "L_ND" in suite["laws"]:
         for basis in suite["fits"]:
             early = suite.get("early_stop", {}).get(basis, pd.DataFrame(columns=["run_id", "N", "D", "S_stop", "bound", "holds"]))
-            write_table(early, out / basis / "early_stop")
+            write_table(early, paths[_basis_name("early_stop", basis)].removesuffix(".csv"))
     for basis, frames in suite.get("curve_tables", {}).items():
         for name, frame in frames.items():
-            with atomic_path(out / basis / f"{name}.parquet") as tmp:
+            with atomic_path(paths[_basis_name(name, basis)]) as tmp:
                 frame.to_parquet(tmp, index=False)
     if "per_token" in suite:
-        write_json(out / "per_token.json", suite["per_token"])
+        write_json(paths["per_token"], suite["per_token"])
     fits = suite["fits"].get("non_embedding", {})
     for i, stem in table_paths(tables_out).items():
         table = tables.table_5(fits, suite["bcrit"], suite.get("bcrit_fit")) if i == 5 else getattr(tables, f"table_{i}")(fits)
         write_table(table, stem)
-    write_json(out / "summary.json", summary)
+    write_json(paths["summary"], summary)
 
 
 def main(argv=None) -> None:
