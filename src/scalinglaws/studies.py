@@ -17,7 +17,7 @@ Study kinds (the sweeps of the paper's section 6 catalogue):
   depth       fixed N, depth varied, evaluated out of distribution (Fig 24)
   baseline    standard-shape models like the size study's, at the comparison studies' budget and
               settings: the Transformers that LSTMs, recurrent and short-context models are compared to
-  lr_scan     a few shapes, each at several peak LRs: the scan the tuned LR rule is fitted to
+  lr_scan     a few shapes, each at several peak LRs: the scan whose per-size optima are the tuned LR
   ladder      IsoFLOP sets (a window of shapes at each compute budget, each cell trained to exactly its
               budget) under each retraining step of the Kaplan-to-Chinchilla ladder (fit.ladder, docs/ladder.md)
 
@@ -121,7 +121,7 @@ def batch_study(config: dict, study: str, spec: dict) -> list[dict]:
 
 
 def lr_scan_study(config: dict, study: str, spec: dict) -> list[dict]:
-    """Each shape at every peak LR of ``lrs``: the scan the tuned LR rule is fitted to (fit.lr_rule)."""
+    """Each shape at every peak LR of ``lrs``: the scan whose per-size optima are the tuned LR (fit.lr_rule)."""
     return [_standard(config, study, spec, n_layer, d_model, f"L{n_layer}_d{d_model}_lr{lr:g}", lr=float(lr))
             for n_layer, d_model in spec["shapes"] for lr in spec["lrs"]]
 

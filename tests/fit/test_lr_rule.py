@@ -1,4 +1,4 @@
-"""The tuned LR rule: per-size optima from a scan, fitted to lr*(N) = lr_ref (N / N_ref)^-p."""
+"""The tuned LR: per-size optima from a scan, applied per size and summarised by lr*(N) = lr_ref (N / N_ref)^-p."""
 
 import json
 import math
@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from scalinglaws.fit.lr_rule import fit_lr_rule, read_scan, scan_table, size_optimum
+from scalinglaws.fit.lr_rule import fit_lr_rule, power_law_lr, read_scan, scan_table, size_optimum
 from scalinglaws.train.schedule import tuned_lr
 
 LRS = [2.5e-3, 5e-3, 1e-2, 2e-2]
@@ -30,8 +30,20 @@ def test_the_rule_recovers_the_optima_it_was_drawn_from():
     for size in rule["per_size"]:
         assert size["lr_opt"] == pytest.approx(6e-3 * (size["N"] / 2e4) ** -0.3, rel=1e-6)
     assert rule["params"]["p"] == pytest.approx(0.3, abs=1e-6)
-    assert tuned_lr(rule, N_ref) == pytest.approx(rule["params"]["lr_ref"])
+    assert power_law_lr(rule, N_ref) == pytest.approx(rule["params"]["lr_ref"])
     assert rule["warnings"] == []
+
+
+def test_a_cell_trains_at_its_sizes_optimum_interpolated_between_sizes():
+    # optima that no power law fits: the smallest size wants a much larger LR than the other two
+    runs = [r for r in scan(Ns=(2e4, 8e4))] + [r | {"N": 5e3, "loss": r["loss"] - (r["lr"] == 2e-2)} for r in scan(Ns=(5e3,))]
+    rule = fit_lr_rule(runs, n_boot=10)
+    optima = {size["N"]: size["lr_opt"] for size in rule["per_size"]}
+    assert optima[5e3] == pytest.approx(2e-2)
+    for N, lr in optima.items():
+        assert tuned_lr(rule, N) == pytest.approx(lr)
+    assert tuned_lr(rule, 1e4) == pytest.approx(math.exp((math.log(optima[5e3]) + math.log(optima[2e4])) / 2))
+    assert tuned_lr(rule, 1e3) == pytest.approx(optima[5e3]) and tuned_lr(rule, 1e6) == pytest.approx(optima[8e4])
 
 
 def test_noisy_losses_give_an_interval_that_covers_the_truth():
@@ -47,10 +59,10 @@ def test_an_optimum_at_the_edge_of_the_scan_is_flagged_and_kept_at_the_edge():
     assert all(size["lr_opt"] == pytest.approx(max(LRS)) for size in rule["per_size"])
 
 
-def test_the_applied_lr_is_clamped_to_the_scanned_range():
-    rule = fit_lr_rule(scan(p=0.5), n_boot=10)
-    assert tuned_lr(rule, 1.0) == max(LRS)
-    assert tuned_lr(rule, 1e12) == min(LRS)
+def test_the_applied_lr_stays_within_the_scanned_range():
+    rule = fit_lr_rule(scan(p=0.5, Ns=(1e3, 2e4, 1e6)), n_boot=10)  # the ends' optima beyond the scan
+    assert tuned_lr(rule, 1.0) == pytest.approx(max(LRS))
+    assert tuned_lr(rule, 1e12) == pytest.approx(min(LRS))
 
 
 def test_a_scan_too_small_for_a_rule_is_refused_with_the_reason():
@@ -86,4 +98,5 @@ def test_the_scan_table_has_every_run_with_the_lr_the_other_studies_get():
     rule = fit_lr_rule(scan(), n_boot=10)
     rows = scan_table(rule)
     assert len(rows) == 3 * len(LRS)
-    assert all(r["lr_rule"] == pytest.approx(tuned_lr(rule, r["N"])) for r in rows)
+    assert all(r["lr_tuned"] == pytest.approx(tuned_lr(rule, r["N"])) for r in rows)
+    assert all(r["lr_power_law"] == pytest.approx(power_law_lr(rule, r["N"])) for r in rows)

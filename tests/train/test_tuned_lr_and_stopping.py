@@ -13,7 +13,8 @@ from scalinglaws.train.loop import CellRun, EvalSet, train_cell
 VOCAB = 64
 BASE = dict(study="t", cell_id="c", n_layer=1, d_model=16, n_head=1, n_ctx=16, batch_size=4, tokens=4 * 16 * 20,
             eval_windows=8, threads=1)
-RULE = {"params": {"lr_ref": 4e-3, "p": 0.5}, "N_ref": 3072.0, "lr_range": [1e-3, 1e-2]}
+# two scanned sizes: N 3072 (optimum 4e-3) and N 12288 (2e-3)
+RULE = {"per_size": [{"N": 3072.0, "lr_opt": 4e-3}, {"N": 12288.0, "lr_opt": 2e-3}], "lr_range": [1e-3, 1e-2]}
 
 
 @pytest.fixture(scope="module")
@@ -26,11 +27,11 @@ def test_tuned_cells_get_the_rules_lr_at_their_n_and_others_keep_theirs(tmp_path
     path = tmp_path / "lr_rule.json"
     path.write_text(json.dumps(RULE))
     tuned = Cell.from_dict(BASE | {"lr": "tuned"})  # N = 12 * 1 * 16^2 = 3072 = N_ref
-    wide = Cell.from_dict(BASE | {"cell_id": "w", "d_model": 64, "lr": "tuned"})  # N 16x: lr / 4, clamped at 1e-3
+    wide = Cell.from_dict(BASE | {"cell_id": "w", "d_model": 64, "lr": "tuned"})  # N 16x: the largest size's
     fixed = Cell.from_dict(BASE | {"cell_id": "f", "lr": 2e-3})
     a, b, c = resolve_tuned_lr([tuned, wide, fixed], str(path))
     assert a.lr == pytest.approx(4e-3) and a.extra["lr_rule"] == str(path)
-    assert b.lr == pytest.approx(1e-3)
+    assert b.lr == pytest.approx(2e-3)
     assert c == fixed
     assert a.fingerprint() != tuned.fingerprint()  # a resume point of another LR is never reused
 
