@@ -917,18 +917,16 @@ def _read_json(path: Path):
 
 def load_fits(fits_dir) -> dict:
     """The fit step's outputs under ``fits_dir`` as ``Inputs`` fields (a missing file stays None)."""
+    from scalinglaws.fit.suite import FITS, suite_outputs
+
     fits_dir = Path(fits_dir)
     if not fits_dir.exists():
         return {}
-    csv = lambda p: pd.read_csv(p) if p.exists() else None  # noqa: E731
-    parquet = lambda p: pd.read_parquet(p) if p.exists() else None  # noqa: E731
+    readers = {".json": _read_json, ".csv": pd.read_csv, ".parquet": pd.read_parquet}
+    fields = {field.name for field in dataclasses.fields(Inputs)}
+    files = {name: Path(path) for name, path in suite_outputs(list(FITS), out=str(fits_dir)).items() if name in fields}
     return dict(fits={f"{p.parent.name}/{p.stem}": json.loads(p.read_text()) for p in sorted(fits_dir.glob("*/*.json"))},
-                summary=_read_json(fits_dir / "summary.json"), per_token=_read_json(fits_dir / "per_token.json"),
-                B_crit_adopted=_read_json(fits_dir / "B_crit_adopted.json"),
-                batch_critical=csv(fits_dir / "batch_critical.csv"),
-                early_stop=csv(fits_dir / "non_embedding" / "early_stop.csv"),
-                adjusted_curves=parquet(fits_dir / "non_embedding" / "adjusted_curves.parquet"),
-                envelope_C=parquet(fits_dir / "non_embedding" / "envelope_C.parquet"))
+                **{name: readers[path.suffix](path) if path.exists() else None for name, path in files.items()})
 
 
 def load(runs, curves=None, positions=None, fits=None) -> Inputs:
