@@ -79,10 +79,12 @@ def cmd_shard(args: argparse.Namespace) -> None:
 
     start = time.time()
     try:
-        if args.phase == "repair":
-            from scalinglaws.corpus.prose.build import CLEAN as PROSE_CLEAN
+        from scalinglaws.corpus.prose.build import CLEAN as PROSE_CLEAN
 
+        if args.phase == "repair":
             sharded.repair(args.input, args.prose, _options(args), PROSE_CLEAN, args.out, args.keys, args.state_out)
+        elif args.phase == "all":
+            sharded.clean_one_shard(args.input, args.prose, _options(args), PROSE_CLEAN, args.part, args.state_out)
         elif args.phase == "lines":
             sharded.count_lines(args.input[0], args.state, args.exact, args.out, args.state_out)
         elif args.phase == "filter":
@@ -121,9 +123,12 @@ def cmd_decontam(args: argparse.Namespace) -> None:
     from scalinglaws.corpus.documents import read_documents
 
     hasher = TokenHasher()
-    train = decontam.train_ngrams([d["text"] for d in read_documents(args.train)], args.n, hasher)
-    rows = [decontam.overlap(name, [d["text"] for d in read_documents(path)], train, args.n, hasher)
-            for name, path in args.other]
+    train = decontam.train_ngrams([d["text"] for path in args.train for d in read_documents(path)], args.n, hasher)
+    others: dict[str, list[str]] = {}  # a set in several tables (the parts of the test split) is one set
+    for name, path in args.other:
+        others.setdefault(name, []).append(path)
+    rows = [decontam.overlap(name, [d["text"] for path in paths for d in read_documents(path)], train, args.n, hasher)
+            for name, paths in others.items()]
     _write_csv(args.out, decontam.COLUMNS, rows)
     _print_table(rows)
 
@@ -158,12 +163,14 @@ def register(subparsers) -> None:
     p = subparsers.add_parser("clean-shard", help="one phase of the sharded clean stage, on one shard",
                               description="Phases of one shard, in order: repair (unicode, exact keys), lines "
                                           "(boilerplate line counts), filter (per-document filters, MinHash), apply "
-                                          "(near duplicates; the parts). See scalinglaws.corpus.clean.sharded.")
-    p.add_argument("phase", choices=["repair", "lines", "filter", "apply"])
+                                          "(near duplicates; the parts); all: every phase and join, for a corpus "
+                                          "of one shard. See scalinglaws.corpus.clean.sharded.")
+    p.add_argument("phase", choices=["repair", "lines", "filter", "apply", "all"])
     p.add_argument("--in", dest="input", required=True, action="append",
-                   help="the shard's document table (repair: repeat to read several as one shard)")
-    p.add_argument("--prose", default=None, help="repair: prose sets cleaned with the shard under their own settings")
-    p.add_argument("--options-json", default="{}", help="repair: the corpus.clean config section as JSON")
+                   help="the shard's document table (repair, all: repeat to read several as one shard)")
+    p.add_argument("--prose", default=None,
+                   help="repair, all: prose sets cleaned with the shard under their own settings")
+    p.add_argument("--options-json", default="{}", help="repair, all: the corpus.clean config section as JSON")
     p.add_argument("--state", help="the shard's state (options, report rows) from the previous phase")
     p.add_argument("--state-out", required=True, help="the shard's state after this phase (JSON)")
     p.add_argument("--exact", help="lines, filter: the exact duplicates to drop (clean-global exact)")
@@ -172,7 +179,7 @@ def register(subparsers) -> None:
     p.add_argument("--out", help="repair, filter: document table; lines: the line counts")
     p.add_argument("--keys", help="repair: the exact keys (parquet)")
     p.add_argument("--minhash", help="filter: signatures and band keys (parquet)")
-    p.add_argument("--part", action="append", default=[], help="apply: a part's document table (repeat, in order)")
+    p.add_argument("--part", action="append", default=[], help="apply, all: a part's document table (repeat, in order)")
     p.set_defaults(func=cmd_shard)
 
     p = subparsers.add_parser("clean-global", help="a global decision of the sharded clean stage, from every shard")
@@ -187,9 +194,9 @@ def register(subparsers) -> None:
     p.set_defaults(func=cmd_global)
 
     p = subparsers.add_parser("decontam", help="n-gram overlap of held-out sets with the train split")
-    p.add_argument("--train", required=True, help="train split document table")
+    p.add_argument("--train", required=True, action="append", help="train split document table (repeat per part)")
     p.add_argument("--other", action="append", default=[], type=name_equals_value, metavar="NAME=PATH",
-                   help="a held-out set (repeat)")
+                   help="a held-out set (repeat; a name given twice is one set in several tables)")
     p.add_argument("--n", type=int, default=13, help="n-gram length in whitespace tokens (default 13)")
     p.add_argument("--out", required=True, help="CSV: one row per held-out set")
     p.set_defaults(func=cmd_decontam)

@@ -414,6 +414,28 @@ def apply(docs_path, state_path, near_path, part_paths: Sequence[str], out_state
     _save_state(out_state, state.options, state.overrides, state.stats)
 
 
+# --- one shard, one job ---------------------------------------------------------------------------------
+
+def clean_one_shard(pages: Sequence[str], prose: str | None, options: CleanOptions, prose_options: dict,
+                    part_paths: Sequence[str], out_state) -> None:
+    """Every phase and join in one process, for a corpus of one shard (no job start-up or queue wait
+    between them); the phases' tables go to a temporary folder beside the parts."""
+    import tempfile
+
+    workdir = Path(part_paths[0]).parent
+    workdir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=workdir, prefix=".clean.") as tmp:
+        t = Path(tmp)
+        repair(pages, prose, options, prose_options, t / "repaired.parquet", t / "keys.parquet", t / "a.json")
+        exact([t / "keys.parquet"], t / "exact.parquet")
+        count_lines(t / "repaired.parquet", t / "a.json", t / "exact.parquet", t / "lines.parquet", t / "b.json")
+        boilerplate([t / "lines.parquet"], t / "repeated.parquet")
+        filter_shard(t / "repaired.parquet", t / "b.json", t / "exact.parquet", t / "repeated.parquet",
+                     t / "filtered.parquet", t / "minhash.parquet", t / "c.json")
+        near([t / "minhash.parquet"], options, t / "near.parquet")
+        apply(t / "filtered.parquet", t / "c.json", t / "near.parquet", part_paths, out_state)
+
+
 # --- the report ------------------------------------------------------------------------------------------
 
 def report(state_paths: Sequence[str]) -> tuple[list[dict], list[dict]]:
