@@ -293,21 +293,25 @@ def filter_shard(docs_path, state_path, exact_drop, repeated_path, out_docs, out
     state.stats.extend(_stats("boilerplate", docs, cut))
     docs = _run(cut, ["min_length", "toc", "language"], state.options, state.of, state.stats)
     docs.sort(key=lambda d: d["id"])
-    o = state.options
+    write_documents(out_docs, docs)
+    _write_table(out_minhash, minhash_table(docs, state.options, str(docs_path)))
+    _save_state(out_state, state.options, state.overrides, state.stats)
+
+
+def minhash_table(docs: list[dict], o: CleanOptions, where: str) -> pa.Table:
+    """A row per document (sorted by id): id, id key, length in characters, MinHash signature, band keys."""
     if o.minhash_perms % o.minhash_bands:
         raise ValueError(f"minhash_perms ({o.minhash_perms}) must be a multiple of minhash_bands ({o.minhash_bands})")
     hasher = dedupe.MinHasher(o.minhash_perms, o.minhash_ngram, o.seed)
     sigs = (np.stack([hasher.signature(d["text"]) for d in pipeline._progress(docs, "minhash")]) if docs and o.near_dedupe
             else np.zeros((len(docs), o.minhash_perms), dtype=np.uint64))
     columns = {"id": pa.array([d["id"] for d in docs], pa.string()),
-               "id_key": pa.array(_keys(docs, str(docs_path)), pa.uint64()),
+               "id_key": pa.array(_keys(docs, where), pa.uint64()),
                "chars": pa.array([len(d["text"]) for d in docs], pa.int64()),
                "signature": pa.array([s.tobytes() for s in sigs], pa.binary(8 * o.minhash_perms))}
     for b, (w0, w1) in enumerate(_band_keys(sigs, o.minhash_bands)):
         columns[f"band{b}_0"], columns[f"band{b}_1"] = pa.array(w0, pa.uint64()), pa.array(w1, pa.uint64())
-    write_documents(out_docs, docs)
-    _write_table(out_minhash, pa.table(columns))
-    _save_state(out_state, state.options, state.overrides, state.stats)
+    return pa.table(columns)
 
 
 # --- G3: near-duplicate clusters ---------------------------------------------------------------------------
