@@ -36,9 +36,10 @@ from scalinglaws.corpus.clean import sharded
 from scalinglaws.corpus.clean.ngrams import TokenHasher, ngram_hashes
 from scalinglaws.corpus.clean.pipeline import CleanOptions
 from scalinglaws.corpus.documents import document_id, read_documents
+from scalinglaws.io import USAGE_PREFIX
 
 REPO = Path(__file__).resolve().parents[1]
-STAGES = {  # rule -> (its benchmark files, the report filter whose input it reads, or None: the documents generated)
+STAGES = {  # rule -> (its jobs' logs, the report filter whose input it reads, or None: the documents generated)
     "corpus_load": ("corpus/load_", None), "clean_repair": ("corpus/clean_repair_", "unicode"),
     "clean_exact": ("corpus/clean_exact", "exact_dedupe"), "clean_lines": ("corpus/clean_lines_", "exact_dedupe"),
     "clean_boilerplate": ("corpus/clean_boilerplate", "boilerplate"),
@@ -46,6 +47,14 @@ STAGES = {  # rule -> (its benchmark files, the report filter whose input it rea
     "clean_apply": ("corpus/clean_apply_", "near_dedupe"), "split": ("tokenize/split", "split"),
     "train_bpe": ("tokenize/train_bpe", "train"), "encode_split": ("tokenize/encode_", "encode"),
 }
+
+
+def usage(log: Path) -> dict:
+    """The job's own CPU seconds and peak RSS: the last line of its log (``scalinglaws.io.usage_line``)."""
+    lines = [ln for ln in log.read_text().splitlines() if ln.startswith(USAGE_PREFIX)]
+    if not lines:
+        raise SystemExit(f"{log}: no usage line")
+    return json.loads(lines[-1][len(USAGE_PREFIX):])
 
 
 def paragraphs(table: str) -> list[list[str]]:
@@ -117,7 +126,8 @@ def run_workflow(work: Path, shards: int, cores: int, sample_mb: float) -> float
 
 
 def stage_rows(work: Path) -> list[dict]:
-    """Per rule: jobs, documents and MB in, CPU seconds, docs/s/core, MB/s/core, peak RSS of a job."""
+    """Per rule: jobs, documents and MB in, CPU seconds, wall seconds (Snakemake's benchmark files),
+    docs/s/core, MB/s/core (CPU seconds), the largest peak RSS of a job."""
     filters = {r["filter"]: r for r in csv.DictReader(open(work / "results/corpus/clean/main.filters.csv"))}
     near = filters["near_dedupe"]
     split = {"docs_in": int(near["docs_out"]), "bytes_in": int(near["bytes_out"])}
@@ -133,14 +143,14 @@ def stage_rows(work: Path) -> list[dict]:
         files = sorted((work / "results/benchmarks").glob(f"{prefix}*.tsv"))
         if not files:
             continue
-        bench = [next(csv.DictReader(open(f), delimiter="\t")) for f in files]
-        cpu = sum(float(b["cpu_time"]) for b in bench)
-        wall = sum(float(b["s"]) for b in bench)
+        jobs = [usage(work / "logs" / f.relative_to(work / "results/benchmarks").with_suffix(".log")) for f in files]
+        cpu = sum(j["cpu_s"] for j in jobs)
+        wall = sum(float(next(csv.DictReader(open(f), delimiter="\t"))["s"]) for f in files)
         docs, nbytes = (loaded, loaded_bytes) if source is None else (counts[source]["docs_in"], counts[source]["bytes_in"])
         rows.append({"stage": rule, "jobs": len(files), "docs": docs, "mb": nbytes / 1e6, "cpu_s": cpu, "wall_s": wall,
                      "docs_per_s_core": docs / cpu if cpu else float("nan"),
                      "mb_per_s_core": nbytes / 1e6 / cpu if cpu else float("nan"),
-                     "peak_rss_mb": max(float(b["max_rss"]) for b in bench)})
+                     "peak_rss_mb": max(j["peak_rss_mb"] for j in jobs)})
     return rows
 
 
@@ -234,7 +244,7 @@ def main() -> None:
     parser.add_argument("--bpe-sample-mb", type=float, default=16)
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--workdir", required=True)
-    parser.add_argument("--json", help="write every figure here")
+    parser.add_argument("--json", help="write every figure here (rewritten after each size)")
     parser.add_argument("--keep", action="store_true", help="keep the generated corpus and the workflow's outputs")
     args = parser.parse_args()
 
@@ -282,8 +292,8 @@ def main() -> None:
               f"{result['pipeline_matches_in_process']}")
         if not args.keep:
             shutil.rmtree(work)
-    if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=1))
+        if args.json:  # after every size: a long run stopped early keeps the sizes done
+            Path(args.json).write_text(json.dumps(results, indent=1))
 
 
 if __name__ == "__main__":

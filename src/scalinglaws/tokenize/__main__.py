@@ -86,6 +86,9 @@ def main(argv: list[str] | None = None) -> None:
         args.run(args)
     except (ValueError, OSError) as e:  # ShardError is a ValueError: report it without a traceback
         sys.exit(f"error: {e}")
+    from scalinglaws.io import usage_line
+
+    print(usage_line(), file=sys.stderr)
 
 
 if __name__ == "__main__":
