@@ -222,7 +222,7 @@ def count_lines(docs_path, state_path, exact_drop, out_counts, out_state) -> Non
     for d in kept:
         threshold = state.of(d).boilerplate_min_docs
         if threshold > 0:
-            for key in {_line_hash(k) for k in map(lines._boilerplate_key, d["text"].split("\n")) if k is not None}:
+            for key in {_line_hash(k) for k in map(lines.boilerplate_key, d["text"].split("\n")) if k is not None}:
                 counts[threshold, key] = counts.get((threshold, key), 0) + 1
     table = pa.table({"threshold": pa.array([t for t, _ in counts], pa.int64()),
                       "line": pa.array([h for _, h in counts], pa.uint64()),
@@ -256,9 +256,8 @@ def _repeated(path) -> dict[int, set[int]]:
 
 def _remove_lines(text: str, repeated: set[int]) -> str:
     """``lines.remove_lines`` by line hash: the candidate lines whose hash is repeated are cut."""
-    kept = [ln for ln in text.split("\n")
-            if (k := lines._boilerplate_key(ln)) is None or _line_hash(k) not in repeated]
-    return lines._BLANK_RUNS.sub("\n\n", "\n".join(kept)).strip()
+    return lines.remove_lines_where(
+        text, lambda ln: (k := lines.boilerplate_key(ln)) is not None and _line_hash(k) in repeated)
 
 
 # --- phase C: per-document filters, MinHash ----------------------------------------------------------------
@@ -303,7 +302,7 @@ def minhash_table(docs: list[dict], o: CleanOptions, where: str) -> pa.Table:
     if o.minhash_perms % o.minhash_bands:
         raise ValueError(f"minhash_perms ({o.minhash_perms}) must be a multiple of minhash_bands ({o.minhash_bands})")
     hasher = dedupe.MinHasher(o.minhash_perms, o.minhash_ngram, o.seed)
-    sigs = (np.stack([hasher.signature(d["text"]) for d in pipeline._progress(docs, "minhash")]) if docs and o.near_dedupe
+    sigs = (np.stack([hasher.signature(d["text"]) for d in pipeline.progress(docs, "minhash")]) if docs and o.near_dedupe
             else np.zeros((len(docs), o.minhash_perms), dtype=np.uint64))
     columns = {"id": pa.array([d["id"] for d in docs], pa.string()),
                "id_key": pa.array(_keys(docs, where), pa.uint64()),
