@@ -40,3 +40,4 @@ rule all:
         PREDICTION_OUTPUTS,
         LADDER_OUTPUTS,
         rules.decontamination.output[0],
+        rules.clean_report.output.report,

@@ -22,6 +22,7 @@ import math
 from pathlib import Path
 
 from scalinglaws.corpus.acquire.options import WEB_SOURCES, AcquireOptions
+from scalinglaws.corpus.sources import Shard
 from scalinglaws.corpus.sources import check as check_text_source
 from scalinglaws.corpus.sources import registry as text_sources
 from scalinglaws.studies import study_kinds
@@ -111,6 +112,8 @@ def _check_corpus(corpus: dict, workdir: Path) -> None:
     source = corpus["source"]
     if source in text_sources():
         check_text_source(source, corpus.get(source, {}), workdir)
+        caps = {k: corpus.get(source, {}).get(k, 0) for k in ("max_docs", "max_bytes")}
+        Shard(0, corpus.get("shards", 1)).check_caps(source, **caps)  # a whole-source cap needs one shard
     elif source in WEB_SOURCES:
         AcquireOptions.from_dict(corpus)  # fetched from the web: its options parse, its CIDRs are networks
     else:

@@ -92,3 +92,16 @@ def name_equals_value(text: str) -> tuple[str, str]:
     if not sep or not name or not value:
         raise argparse.ArgumentTypeError(f"{text!r} is not NAME=VALUE")
     return name, value
+
+
+USAGE_PREFIX = "usage: "
+
+
+def usage_line() -> str:
+    """This process's CPU seconds (user + system, all threads) and peak RSS, as one JSON log line: each job
+    of the corpus and tokenize stages ends its log with it (benchmarks/corpus_scale_bench.py reads them)."""
+    import resource
+
+    self = resource.getrusage(resource.RUSAGE_SELF)
+    return USAGE_PREFIX + json.dumps({"cpu_s": round(self.ru_utime + self.ru_stime, 3),
+                                      "peak_rss_mb": round(self.ru_maxrss / 1024, 1)})

@@ -31,7 +31,9 @@ def test_each_source_has_its_schema_section(name):
     """The schema's corpus.<name> keys are the parameters of the source's read function."""
     section = SCHEMA["properties"]["corpus"]["properties"].get(name)
     assert section is not None, f"workflow/schemas/config.schema.yaml has no corpus.{name} section"
-    assert set(section["properties"]) == set(inspect.signature(registry()[name].read).parameters)
+    required, optional = registry()[name].keys()
+    assert set(section["properties"]) == set(required + optional)
+    assert "shard" in inspect.signature(registry()[name].read).parameters  # every source reads in shards
     assert section["additionalProperties"] is False
 
 
@@ -70,6 +72,25 @@ def test_files_parquet_field_and_caps(local):
     assert len(list(files.read([str(local / "b.jsonl")], max_bytes=len(english(3)) + 1))) == 1
     with pytest.raises(ValueError, match="no column 'text'"):
         list(files.read([str(local / "c.parquet")]))
+
+
+def test_files_shards_are_whole_files_and_together_the_source(local, cli):
+    options = {"paths": [str(local / "*.txt"), str(local / "*.jsonl")], "text_field": "text"}
+    whole = sorted(d["id"] for d in files.read(**options))
+    for n in (1, 2):
+        ids = []
+        for k in range(n):
+            out = local / f"shard{n}-{k}.parquet"
+            cli(["load", "--source", "files", "--options-json", json.dumps(options), "--shard", str(k),
+                 "--shards", str(n), "--out", str(out)])
+            ids += pq.read_table(out)["id"].to_pylist()
+        assert sorted(ids) == whole
+    with pytest.raises(SystemExit, match=r"corpus.shards is 3, but corpus.files.paths match 2 file\(s\)"):
+        load_shard = ["load", "--source", "files", "--options-json", json.dumps(options), "--shards", "3"]
+        cli([*load_shard, "--out", str(local / "x.parquet")])
+    with pytest.raises(SystemExit, match=r"corpus.files.max_docs caps the whole source"):
+        cli(["load", "--source", "files", "--options-json", json.dumps({**options, "max_docs": 1}), "--shards", "2",
+             "--out", str(local / "x.parquet")])
 
 
 def test_files_errors_name_the_file(local, cli):

@@ -13,7 +13,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT = yaml.safe_load((REPO / "config.yaml").read_text())
-CLEANED = "results/corpus/clean/main.parquet"
+CLEANED = "results/corpus/clean/shards/0000/part.parquet"
 
 
 def dry_run(workdir: Path, config: dict, target: str = CLEANED) -> str:
@@ -31,7 +31,7 @@ def test_the_default_mixes_the_prose_into_the_cleaned_corpus(tmp_path):
     assert "rule corpus_prose:" in out
     assert ("python -m scalinglaws.corpus prose --sets kjv,fortunes,jargon,devil --cache results/cache "
             "--out results/corpus/main/prose.parquet") in out
-    assert ("clean --in results/corpus/main/extracted.parquet --prose results/corpus/main/prose.parquet") in out
+    assert ("clean-shard all --in results/corpus/main/extracted.parquet --prose results/corpus/main/prose.parquet") in out
 
 
 @pytest.mark.parametrize("prose", [[], None])
@@ -43,7 +43,7 @@ def test_no_prose_leaves_the_rule_out(tmp_path, prose):
         config["corpus"]["prose"] = prose
     out = dry_run(tmp_path, config)
     assert "corpus_prose" not in out and "--prose" not in out
-    assert re.search(r"clean --in results/corpus/main/extracted\.parquet\s+--options-json", out)
+    assert re.search(r"clean-shard all --in results/corpus/main/extracted\.parquet\s+--options-json", out)
 
 
 def test_one_prose_set_is_accepted(tmp_path):

@@ -24,9 +24,11 @@ WEB_SOURCE = config["corpus"]["source"] in WEB_SOURCES
 try:
     CELLS = expand_studies(config)
     check_config(config, CELLS)  # what the schema cannot see: budgets, heads, fixed N, fetch options, corpus files
-    # once the training shard exists, a cell asking for more tokens than it holds is a config error
-    if os.path.exists("results/data/tokens/train.json"):
-        with open("results/data/tokens/train.json") as sidecar:
+    # once the training stream exists, a cell asking for more tokens than it holds is a config error
+    stream_meta = ("results/data/tokens/train.json" if config["corpus"]["shards"] == 1
+                   else "results/data/tokens/train.manifest.json")
+    if os.path.exists(stream_meta):
+        with open(stream_meta) as sidecar:
             available = json.load(sidecar)["tokens"]
         for cells in CELLS.values():
             for settings in cells.values():
@@ -36,6 +38,20 @@ try:
     PACKS, HELD_OUT = config_packs(config, CELLS)
 except ValueError as err:
     raise WorkflowError(f"config error: {err}")
+
+# the corpus in shards (docs/corpus-scale.md): a text source is loaded and cleaned in corpus.shards jobs
+# (a web source in one); the clean documents are cut by a hash of their id into as many parts, each
+# split and encoded by a job of its own. One shard keeps the single-job paths (data/split/train.parquet,
+# data/tokens/train.bin); more read tokens/train.manifest.json.
+CORPUS_SHARDS = config["corpus"]["shards"]
+LOAD_SHARDS = ["0000"] if WEB_SOURCE else [f"{i:04d}" for i in range(CORPUS_SHARDS)]
+PARTS = [""] if CORPUS_SHARDS == 1 else [f".{i:04d}" for i in range(CORPUS_SHARDS)]
+
+
+def intermediate(path):
+    """A file only later corpus jobs read: deleted once they are done, unless corpus.keep_intermediates."""
+    return path if config["corpus"]["keep_intermediates"] else temp(path)
+
 
 OOD_SETS = config["ood"]["sets"]
 PROSE_SETS = config["corpus"].get("prose", [])  # prose mixed into the training corpus; [] for none
@@ -120,6 +136,8 @@ wildcard_constraints:
     study=r"[A-Za-z0-9_-]+",
     cell=r"[A-Za-z0-9_.-]+",
     ood=r"[a-z_]+",
+    shard=r"[0-9]{4}",
+    part=r"(\.[0-9]{4})?",
 
 # Jobs run `python -m scalinglaws...` with the interpreter that runs Snakemake (the project venv,
 # even when it is not activated), and find the package in src/ whichever environment runs them

@@ -11,7 +11,7 @@ rule predict_largest:
     localrule: True
     input:
         runs=lambda wildcards: run_files_of(wildcards.study, HELD_OUT[wildcards.study].predictors),
-        train_meta=expand(rules.encode_split.output.json, split="train")[0],
+        train_meta=TRAIN_META,
     output:
         "results/predictions/{study}.json",
     wildcard_constraints:

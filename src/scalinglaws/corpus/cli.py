@@ -27,5 +27,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> None:
+    import sys
+
+    from scalinglaws.io import usage_line
+
     args = build_parser().parse_args(argv)
     args.func(args)
+    print(usage_line(), file=sys.stderr)

@@ -101,6 +101,27 @@ def split_documents(src: str, test_fraction: float, seed: int, train_out: str, t
     return sizes
 
 
+def split_tables(srcs: list[str], test_fraction: float, seed: int, train_out: str, test_out: str) -> dict[str, int]:
+    """``split_documents`` of several document tables as one (the parts of one shard of the corpus, each
+    sorted by id): they are first copied back to back, a row group at a time, into one table beside the
+    outputs, whose sorted runs the split then merges."""
+    if len(srcs) == 1:
+        return split_documents(srcs[0], test_fraction, seed, train_out, test_out)
+    workdir = Path(train_out).parent
+    workdir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=workdir, prefix=".split-in.") as tmp:
+        joined = Path(tmp) / "joined.parquet"
+        schema = open_documents(srcs[0]).schema_arrow
+        with pq.ParquetWriter(joined, schema, compression="zstd") as writer:
+            for src in srcs:
+                parquet = open_documents(src, pre_buffer=False, buffer_size=READ_BUFFER)
+                if parquet.schema_arrow != schema:
+                    raise ValueError(f"{src}: its schema differs from {srcs[0]}'s")
+                for group in range(parquet.num_row_groups):
+                    writer.write_table(parquet.read_row_group(group), row_group_size=ROW_GROUP_ROWS)
+        return split_documents(str(joined), test_fraction, seed, train_out, test_out)
+
+
 class _RowGroups:
     """Appends tables to a parquet writer as row groups of exactly ROW_GROUP_ROWS rows (the last one shorter)."""
 

@@ -62,15 +62,73 @@ def cmd_clean(args: argparse.Namespace) -> None:
     print(f"clean: {len(docs)} documents kept in {time.time() - start:.1f} s -> {args.out}", file=sys.stderr)
 
 
+def _options(args: argparse.Namespace):
+    from scalinglaws.corpus.clean.pipeline import CleanOptions
+
+    try:
+        return CleanOptions.from_dict(json.loads(args.options_json))
+    except json.JSONDecodeError as e:
+        raise SystemExit(f"--options-json is not valid JSON: {e}")
+    except ValueError as e:
+        raise SystemExit(f"--options-json: {e}")
+
+
+def cmd_shard(args: argparse.Namespace) -> None:
+    """One phase of the sharded clean stage (scalinglaws.corpus.clean.sharded)."""
+    from scalinglaws.corpus.clean import sharded
+
+    start = time.time()
+    try:
+        from scalinglaws.corpus.prose.build import CLEAN as PROSE_CLEAN
+
+        if args.phase == "repair":
+            sharded.repair(args.input, args.prose, _options(args), PROSE_CLEAN, args.out, args.keys, args.state_out)
+        elif args.phase == "all":
+            sharded.clean_one_shard(args.input, args.prose, _options(args), PROSE_CLEAN, args.part, args.state_out)
+        elif args.phase == "lines":
+            sharded.count_lines(args.input[0], args.state, args.exact, args.out, args.state_out)
+        elif args.phase == "filter":
+            sharded.filter_shard(args.input[0], args.state, args.exact, args.repeated, args.out, args.minhash,
+                                 args.state_out)
+        else:
+            sharded.apply(args.input[0], args.state, args.near, args.part, args.state_out)
+    except ValueError as e:
+        raise SystemExit(f"clean-shard {args.phase}: {e}")
+    print(f"clean-shard {args.phase} {args.input}: {time.time() - start:.1f} s", file=sys.stderr)
+
+
+def cmd_global(args: argparse.Namespace) -> None:
+    """One global decision of the sharded clean stage, from every shard's small tables."""
+    from scalinglaws.corpus.clean import sharded
+
+    start = time.time()
+    try:
+        if args.decision == "exact":
+            summary = {"dropped": sharded.exact(args.input, args.out)}
+        elif args.decision == "boilerplate":
+            summary = {"lines": sharded.boilerplate(args.input, args.out)}
+        elif args.decision == "near":
+            summary = sharded.near(args.input, _options(args), args.out)
+        else:
+            sharded.save_report(args.input, args.out, args.source_report, args.provenance, _write_csv)
+            summary = {"shards": len(args.input)}
+    except ValueError as e:
+        raise SystemExit(f"clean-global {args.decision}: {e}")
+    print(f"clean-global {args.decision}: {json.dumps(summary)} in {time.time() - start:.1f} s", file=sys.stderr)
+
+
 def cmd_decontam(args: argparse.Namespace) -> None:
     from scalinglaws.corpus.clean import decontam
     from scalinglaws.corpus.clean.ngrams import TokenHasher
     from scalinglaws.corpus.documents import read_documents
 
     hasher = TokenHasher()
-    train = decontam.train_ngrams([d["text"] for d in read_documents(args.train)], args.n, hasher)
-    rows = [decontam.overlap(name, [d["text"] for d in read_documents(path)], train, args.n, hasher)
-            for name, path in args.other]
+    train = decontam.train_ngrams([d["text"] for path in args.train for d in read_documents(path)], args.n, hasher)
+    others: dict[str, list[str]] = {}  # a set in several tables (the parts of the test split) is one set
+    for name, path in args.other:
+        others.setdefault(name, []).append(path)
+    rows = [decontam.overlap(name, [d["text"] for path in paths for d in read_documents(path)], train, args.n, hasher)
+            for name, paths in others.items()]
     _write_csv(args.out, decontam.COLUMNS, rows)
     _print_table(rows)
 
@@ -102,10 +160,43 @@ def register(subparsers) -> None:
     p.add_argument("--source-report", default=None, help="CSV: the same, one row per filter and source")
     p.set_defaults(func=cmd_clean)
 
+    p = subparsers.add_parser("clean-shard", help="one phase of the sharded clean stage, on one shard",
+                              description="Phases of one shard, in order: repair (unicode, exact keys), lines "
+                                          "(boilerplate line counts), filter (per-document filters, MinHash), apply "
+                                          "(near duplicates; the parts); all: every phase and join, for a corpus "
+                                          "of one shard. See scalinglaws.corpus.clean.sharded.")
+    p.add_argument("phase", choices=["repair", "lines", "filter", "apply", "all"])
+    p.add_argument("--in", dest="input", required=True, action="append",
+                   help="the shard's document table (repair, all: repeat to read several as one shard)")
+    p.add_argument("--prose", default=None,
+                   help="repair, all: prose sets cleaned with the shard under their own settings")
+    p.add_argument("--options-json", default="{}", help="repair, all: the corpus.clean config section as JSON")
+    p.add_argument("--state", help="the shard's state (options, report rows) from the previous phase")
+    p.add_argument("--state-out", required=True, help="the shard's state after this phase (JSON)")
+    p.add_argument("--exact", help="lines, filter: the exact duplicates to drop (clean-global exact)")
+    p.add_argument("--repeated", help="filter: the boilerplate lines (clean-global boilerplate)")
+    p.add_argument("--near", help="apply: the near-duplicate clusters (clean-global near)")
+    p.add_argument("--out", help="repair, filter: document table; lines: the line counts")
+    p.add_argument("--keys", help="repair: the exact keys (parquet)")
+    p.add_argument("--minhash", help="filter: signatures and band keys (parquet)")
+    p.add_argument("--part", action="append", default=[], help="apply, all: a part's document table (repeat, in order)")
+    p.set_defaults(func=cmd_shard)
+
+    p = subparsers.add_parser("clean-global", help="a global decision of the sharded clean stage, from every shard")
+    p.add_argument("decision", choices=["exact", "boilerplate", "near", "report"])
+    p.add_argument("--in", dest="input", required=True, action="append",
+                   help="every shard's table of this decision (exact: keys; boilerplate: line counts; near: "
+                        "minhash; report: final state), repeated")
+    p.add_argument("--options-json", default="{}", help="near: the corpus.clean config section as JSON")
+    p.add_argument("--out", required=True, help="the decision (parquet); report: the CSV of the filters")
+    p.add_argument("--source-report", help="report: CSV, one row per filter and source")
+    p.add_argument("--provenance", help="report: JSON of the options and report rows")
+    p.set_defaults(func=cmd_global)
+
     p = subparsers.add_parser("decontam", help="n-gram overlap of held-out sets with the train split")
-    p.add_argument("--train", required=True, help="train split document table")
+    p.add_argument("--train", required=True, action="append", help="train split document table (repeat per part)")
     p.add_argument("--other", action="append", default=[], type=name_equals_value, metavar="NAME=PATH",
-                   help="a held-out set (repeat)")
+                   help="a held-out set (repeat; a name given twice is one set in several tables)")
     p.add_argument("--n", type=int, default=13, help="n-gram length in whitespace tokens (default 13)")
     p.add_argument("--out", required=True, help="CSV: one row per held-out set")
     p.set_defaults(func=cmd_decontam)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from typing import Callable
 
 _BLANK_RUNS = re.compile(r"\n{3,}")
 # code syntax anywhere (assignment, braces, brackets, a call's "name(", a tag or placeholder "<name"), or a
@@ -11,7 +12,7 @@ _BLANK_RUNS = re.compile(r"\n{3,}")
 _CODE = re.compile(r"[={}\[\]]|\w\(|<\w|[:;,(\\]$")
 
 
-def _boilerplate_key(line: str) -> str | None:
+def boilerplate_key(line: str) -> str | None:
     """The stripped line if it may be boilerplate, else None.
 
     Boilerplate is site chrome (menus, taglines, legal, share and navigation text), and each piece of it is
@@ -29,17 +30,22 @@ def _boilerplate_key(line: str) -> str | None:
 
 
 def repeated_lines(texts: list[str], min_docs: int) -> set[str]:
-    """Stripped lines that may be boilerplate (``_boilerplate_key``) and occur in at least ``min_docs``
+    """Stripped lines that may be boilerplate (``boilerplate_key``) and occur in at least ``min_docs``
     distinct texts."""
     counts: Counter[str] = Counter()
     for text in texts:
-        counts.update({k for k in map(_boilerplate_key, text.split("\n")) if k is not None})
+        counts.update({k for k in map(boilerplate_key, text.split("\n")) if k is not None})
     return {line for line, n in counts.items() if n >= min_docs}
 
 
 def remove_lines(text: str, lines: set[str]) -> str:
     """``text`` without the lines whose stripped form is in ``lines``."""
-    kept = [ln for ln in text.split("\n") if ln.strip() not in lines]
+    return remove_lines_where(text, lambda ln: ln.strip() in lines)
+
+
+def remove_lines_where(text: str, drop: Callable[[str], bool]) -> str:
+    """``text`` without the lines for which ``drop`` is true, runs of blank lines folded to one."""
+    kept = [ln for ln in text.split("\n") if not drop(ln)]
     return _BLANK_RUNS.sub("\n\n", "\n".join(kept)).strip()
 
 

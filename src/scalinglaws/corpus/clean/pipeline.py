@@ -111,12 +111,12 @@ class Report:
             )
 
 
-def _progress(docs: list[dict], desc: str):
+def progress(docs: list[dict], desc: str):
     return tqdm(docs, desc=f"clean: {desc}", unit="doc", leave=False, mininterval=2.0)
 
 
 def _unicode(docs, o, of):
-    out = [{**d, "text": unicode.repair(d["text"], of(d).unicode).strip()} for d in _progress(docs, "unicode")]
+    out = [{**d, "text": unicode.repair(d["text"], of(d).unicode).strip()} for d in progress(docs, "unicode")]
     return [d for d in out if d["text"]]
 
 
@@ -158,7 +158,7 @@ def _toc(docs, o, of):
 
 def _language(docs, o, of):
     out = []
-    for d in _progress(docs, "language"):
+    for d in progress(docs, "language"):
         lang, _ = language.identify(d["text"], of(d).lang_sample_chars)
         if not of(d).languages or lang in of(d).languages:
             out.append({**d, "lang": lang})
@@ -170,7 +170,7 @@ def _near(docs, o, of):
     if not o.near_dedupe or not docs:
         return [{**d, "cluster_id": d["id"]} for d in docs]
     hasher = dedupe.MinHasher(o.minhash_perms, o.minhash_ngram, o.seed)
-    sigs = np.stack([hasher.signature(d["text"]) for d in _progress(docs, "minhash")])
+    sigs = np.stack([hasher.signature(d["text"]) for d in progress(docs, "minhash")])
     roots = dedupe.near_duplicate_groups(sigs, o.minhash_bands, o.near_threshold)
     rep: dict[int, int] = {}  # root -> index of the representative
     for i, root in enumerate(roots):

@@ -10,7 +10,9 @@ Each module of this package that defines ``SOURCE`` is one source, found by ``re
   required keys) and yields document-table rows;
 - ``paths`` names the keys whose values are local files or globs (a string or a list of them): each must
   match a file before any job runs; ``expand`` turns them into the files to read;
-- ``errors`` are the exceptions ``read`` raises for bad input, whose message is the whole story.
+- ``errors`` are the exceptions ``read`` raises for bad input, whose message is the whole story;
+- ``read`` also takes ``shard``, a ``Shard(index, count)``: it then yields only that shard's documents
+  (the workflow's ``corpus.shards`` load jobs), the shards together being the whole source.
 
 The schema (``workflow/schemas/config.schema.yaml``, ``corpus.<name>``) gives each key its type;
 ``python -m scalinglaws.corpus load --source NAME`` (the workflow's ``corpus_load`` rule) reads any
@@ -26,7 +28,21 @@ import inspect
 import pkgutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, NamedTuple
+
+
+class Shard(NamedTuple):
+    """Shard ``index`` of ``count`` (0-based): which documents of a source one load job reads."""
+
+    index: int = 0
+    count: int = 1
+
+    def check_caps(self, source: str, **caps: int) -> None:
+        """A cap on the whole source (documents, bytes) cannot be kept by shards read apart."""
+        for key, value in caps.items():
+            if value and self.count > 1:
+                raise ValueError(f"corpus.{source}.{key} caps the whole source; with corpus.shards {self.count} "
+                                 "the shards are read apart: set it to 0 or corpus.shards to 1")
 
 
 @dataclass(frozen=True)
@@ -38,7 +54,7 @@ class TextSource:
 
     def keys(self) -> tuple[list[str], list[str]]:
         """(required, optional) keys of the source's config section: the parameters of ``read``."""
-        params = inspect.signature(self.read).parameters.values()
+        params = [p for p in inspect.signature(self.read).parameters.values() if p.name != "shard"]
         return ([p.name for p in params if p.default is inspect.Parameter.empty],
                 [p.name for p in params if p.default is not inspect.Parameter.empty])
 

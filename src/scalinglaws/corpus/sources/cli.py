@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from scalinglaws.corpus.sources import check, registry
+from scalinglaws.corpus.sources import Shard, check, registry
 
 
 def _listing() -> str:
@@ -24,6 +24,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                               epilog=_listing(), formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--source", required=True, choices=sorted(registry()), help="the corpus.source")
     p.add_argument("--options-json", default="{}", help="the config's corpus.<source> section as JSON")
+    p.add_argument("--shard", type=int, default=0, help="read only this shard of the source (0-based)")
+    p.add_argument("--shards", type=int, default=1, help="the number of shards the source is read in (corpus.shards)")
     p.add_argument("--out", required=True, help="document table (parquet)")
     p.set_defaults(func=_load)
 
@@ -41,9 +43,11 @@ def _load(args: argparse.Namespace) -> None:
         check(args.source, options)
     except ValueError as exc:
         sys.exit(f"load: {exc}")
+    if not 0 <= args.shard < args.shards:
+        sys.exit(f"load: --shard {args.shard} is not in [0, --shards {args.shards})")
     source = registry()[args.source]
     try:
-        docs = list(source.read(**options))
+        docs = list(source.read(**options, shard=Shard(args.shard, args.shards)))
     except source.errors as exc:
         sys.exit(f"{args.source}: {exc}")
     write_documents(args.out, docs)

@@ -15,7 +15,7 @@ from typing import Iterator
 from tqdm import tqdm
 
 from scalinglaws.corpus.documents import document_id, text_bytes, utc_iso
-from scalinglaws.corpus.sources import TextSource, expand
+from scalinglaws.corpus.sources import Shard, TextSource, expand
 
 SUFFIXES = (".txt", ".jsonl", ".parquet", ".html", ".htm")
 
@@ -65,10 +65,19 @@ def _version(extractor: str) -> str:
     return "" if extractor == "none" else importlib.metadata.version(extractor)
 
 
-def read(paths: list[str], text_field: str = "text", max_docs: int = 0, max_bytes: int = 0) -> Iterator[dict]:
-    """Document rows from the files matching the globs ``paths``, until ``max_docs``/``max_bytes`` (0: no cap)."""
+def read(paths: list[str], text_field: str = "text", max_docs: int = 0, max_bytes: int = 0,
+         shard: Shard = Shard()) -> Iterator[dict]:
+    """Document rows from the files matching the globs ``paths``, until ``max_docs``/``max_bytes`` (0: no cap).
+
+    Shard ``i`` of ``n`` reads the files ``i, i + n, i + 2n ...`` of the sorted list: a shard is whole files.
+    """
+    shard.check_caps("files", max_docs=max_docs, max_bytes=max_bytes)
+    files = _supported(paths)
+    if shard.count > len(files):
+        raise ValueError(f"corpus.shards is {shard.count}, but corpus.files.paths match {len(files)} file(s): "
+                         "a shard is whole files")
     docs = total = 0
-    for path in tqdm(_supported(paths), desc="files", unit="file", mininterval=2.0):
+    for path in tqdm(files[shard.index::shard.count], desc="files", unit="file", mininterval=2.0):
         fetched_at = utc_iso(path.stat().st_mtime)
         for url, text, extractor in _texts(path, text_field):
             if not text.strip():

@@ -13,7 +13,7 @@ from typing import Iterator
 from urllib.parse import urlparse
 
 from scalinglaws.corpus.documents import document_id, text_bytes, utc_iso
-from scalinglaws.corpus.sources import TextSource
+from scalinglaws.corpus.sources import Shard, TextSource
 
 _TRUE = {"1", "true", "yes", "on"}
 
@@ -46,8 +46,13 @@ def _check_online(dataset: str, timeout: float) -> None:
 
 def stream(dataset: str, split: str = "train", config: str | None = None, text_field: str = "text",
            max_docs: int = 0, max_bytes: int = 0, revision: str | None = None,
-           connect_timeout: float = 5.0) -> Iterator[dict]:
-    """Document rows of ``dataset``, streamed until ``max_docs`` or ``max_bytes`` (0: no cap)."""
+           connect_timeout: float = 5.0, shard: Shard = Shard()) -> Iterator[dict]:
+    """Document rows of ``dataset``, streamed until ``max_docs`` or ``max_bytes`` (0: no cap).
+
+    Shard ``i`` of ``n`` streams the dataset's shard ``i`` of ``n`` (``IterableDataset.shard``: whole data
+    files); its rows are numbered within it, in the url ``.../split/i-of-n#row``.
+    """
+    shard.check_caps("hf", max_docs=max_docs, max_bytes=max_bytes)
     _check_online(dataset, connect_timeout)
     import datasets
 
@@ -55,6 +60,10 @@ def stream(dataset: str, split: str = "train", config: str | None = None, text_f
         rows = datasets.load_dataset(dataset, config, split=split, streaming=True, revision=revision)
     except (ConnectionError, OSError) as e:
         raise HFUnavailable(_advice(dataset, f"{type(e).__name__}: {e}")) from None
+    if shard.count > 1:
+        if shard.count > rows.num_shards:
+            raise ValueError(f"corpus.shards is {shard.count}, but hf://{dataset} has {rows.num_shards} data file(s)")
+        rows = rows.shard(num_shards=shard.count, index=shard.index)
     fetched_at, total = utc_iso(time.time()), 0
     for i, row in enumerate(rows):
         if max_docs and i >= max_docs:
@@ -65,7 +74,8 @@ def stream(dataset: str, split: str = "train", config: str | None = None, text_f
         total += text_bytes(text)
         if max_bytes and total > max_bytes:
             break
-        url = f"hf://{dataset}/{config or 'default'}/{split}#{i}"
+        part = f"/{shard.index}-of-{shard.count}" if shard.count > 1 else ""
+        url = f"hf://{dataset}/{config or 'default'}/{split}{part}#{i}"
         yield {"id": document_id("hf", url), "text": text, "url": url, "source": "hf", "fetched_at": fetched_at,
                "status": "ok", "extractor": "none", "extractor_version": "", "lang": "", "cluster_id": ""}
 
