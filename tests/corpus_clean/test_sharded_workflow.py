@@ -1,5 +1,5 @@
-"""The real Snakefile on a micro `files` corpus in 3 shards: a job per shard and stage (a dry run), and, run
-(slow: about 30 jobs, 1-2 minutes on 2 cores), the one-process clean's decisions and a train stream read
+"""The real Snakefile on a micro `files` corpus in 2 shards: a job per shard and stage (a dry run), and, run
+(slow: about 20 jobs, about a minute on 2 cores), the one-process clean's decisions and a train stream read
 through its manifest."""
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from .conftest import english
 
 REPO = Path(__file__).resolve().parents[2]
 MICRO = yaml.safe_load((REPO / "tests/e2e/micro.yaml").read_text())
-SHARDS = 3
+SHARDS = 2
 
 
 TARGETS = ["results/data/tokens/train.manifest.json", "results/corpus/clean/main.filters.csv"]
@@ -63,7 +63,7 @@ def test_a_job_per_shard_and_stage(tmp_path):
 
 
 @pytest.mark.slow
-def test_three_shards_through_the_real_dag(tmp_path):
+def test_two_shards_through_the_real_dag(tmp_path):
     clean_options = {"boilerplate_min_docs": 3, "min_chars": 200}
     micro_corpus(tmp_path, clean_options)
     snakemake(tmp_path)
