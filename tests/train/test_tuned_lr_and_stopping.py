@@ -14,7 +14,7 @@ VOCAB = 64
 BASE = dict(study="t", cell_id="c", n_layer=1, d_model=16, n_head=1, n_ctx=16, batch_size=4, tokens=4 * 16 * 20,
             eval_windows=8, threads=1)
 # two scanned sizes: N 3072 (optimum 4e-3) and N 12288 (2e-3)
-RULE = {"per_size": [{"N": 3072.0, "lr_opt": 4e-3}, {"N": 12288.0, "lr_opt": 2e-3}], "lr_range": [1e-3, 1e-2]}
+RULE = {"per_size": [{"N": 3072.0, "lr_opt": 4e-3}, {"N": 12288.0, "lr_opt": 2e-3}]}
 
 
 @pytest.fixture(scope="module")

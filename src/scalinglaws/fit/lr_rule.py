@@ -15,8 +15,8 @@ with intervals from a parametric bootstrap (every scanned loss redrawn from its 
 the whole fit redone). The fit is reported, not applied: at toy scale the optima are not a power
 law. In the default's scan the smallest model's loss changes by less than its standard error from
 0.01 to 0.04 (its optimum is at or beyond the scan's edge), while the three larger sizes' optima
-agree within 30% (0.005-0.0066); the line through all four gives the second size 0.012, where its
-loss is 0.08 nats worse than at its own optimum.
+agree within 30% (0.005-0.0066); the line through all four gives the second size 0.012, above the
+0.01 at which its loss is already 0.08 nats worse than at its own optimum.
 
     python -m scalinglaws.fit.lr_rule --out results/fits/lr_rule.json results/runs/lr_scan/*/summary.json
 """

@@ -25,12 +25,11 @@ def paper_lr_rule(n_nonembedding: float) -> float:
 def tuned_lr(rule: dict, n_nonembedding: float) -> float:
     """The peak LR a cell of non-embedding N trains at under an LR scan (``scalinglaws.fit.lr_rule``):
     a scanned size's own optimum; between scanned sizes, their optima interpolated in log-log; beyond
-    the scanned sizes, the nearest one's. Always within the scanned LR range."""
+    the scanned sizes, the nearest one's. Each optimum lies within the scanned LRs, so this does too."""
     sizes = sorted(rule["per_size"], key=lambda size: size["N"])
     ln_lr = np.interp(math.log(n_nonembedding), [math.log(size["N"]) for size in sizes],
                       [math.log(size["lr_opt"]) for size in sizes])
-    lo, hi = rule["lr_range"]
-    return float(min(max(math.exp(ln_lr), lo), hi))
+    return float(math.exp(ln_lr))
 
 
 def lr_at(step: int, *, peak: float, total_steps: int, warmup_steps: int, schedule: str = "cosine", floor: float = 0.0) -> float:
