@@ -47,7 +47,8 @@ def true_loss(kind: str, N: float, D: float) -> float:
 
 def write_run(runs: Path, study: str, kind: str, settings: dict, rng) -> float:
     """A finished run directory as a training job leaves it (the files collect.run_row reads), its loss
-    the law's with 1% noise; returns the noise-free loss."""
+    the law's with 1% noise; returns the noise-free loss. Data-study runs are written early-stopped: their
+    loss is the converged one L(N, D) describes (the fit leaves out runs still improving at their last step)."""
     cell = Cell.from_dict(settings)
     accounting = planned_accounting(cell, CONFIG["tokenizer"]["vocab_size"])
     x = cell_inputs(settings, CONFIG["tokenizer"]["vocab_size"], AVAILABLE)
@@ -55,7 +56,8 @@ def write_run(runs: Path, study: str, kind: str, settings: dict, rng) -> float:
     loss = truth * math.exp(rng.normal(0, 0.01))
     tokens = cell.total_steps() * cell.batch_size * cell.n_ctx
     summary = {
-        "study": study, "cell": cell.cell_id, "status": "completed", "config": cell.to_dict(), "accounting": accounting,
+        "study": study, "cell": cell.cell_id, "status": "early_stopped" if kind == "data" else "completed",
+        "config": cell.to_dict(), "accounting": accounting,
         "steps": cell.total_steps(), "tokens": tokens, "batch_tokens": cell.batch_size * cell.n_ctx,
         "dataset_tokens": AVAILABLE if math.isinf(x["D"]) else int(x["D"]), "unique_tokens_seen": tokens, "epochs": 1.0,
         "final_test_loss": loss, "final_test_loss_se": 0.01, "final_train_loss": loss, "best_test_loss": loss,
@@ -188,6 +190,7 @@ def test_the_joined_table_sets_each_outcome_beside_its_prediction(registered):
         assert row["se"] == 0.01 and row["inside"] == (row["lo"] <= row["observed"] <= row["hi"])
         assert row["error"] == pytest.approx(row["observed"] / row["predicted"] - 1)
     assert table["registered_before"].all() and table["inside"].any() and len(table) == 4
+    assert table.loc[table["study"] == "grid", "converged"].all() and table.loc[table["study"] == "models", "converged"].isna().all()
 
 
 def test_a_prediction_remade_after_its_outcome_is_not_registered(registered, tmp_path):

@@ -9,7 +9,8 @@ an input of the held-out cells' training job (they share packs only with each ot
 its prediction: a registered, falsifiable extrapolation.
 
   size  L(N) = (N_c/N)^alpha_N (Eq 1.1, ``fit_L_N``) on the final test loss, runs of >= 2 layers
-  data  L(N, D) (Eq 1.5, ``fit_L_ND``) on the early-stopped test loss, D = inf for all the data
+  data  L(N, D) (Eq 1.5, ``fit_L_ND``) on the early-stopped test loss of the converged smaller cells,
+        D = inf for all the data; ``join`` marks each outcome converged or still improving (compute-limited)
 
     python -m scalinglaws.registered predict --study size --kind size --cells-json CELLS \\
         --train-meta results/data/tokens/train.json --n-boot 1000 --out results/predictions/size.json RUN_DIR ...
@@ -32,7 +33,7 @@ import pandas as pd
 from scalinglaws.evaluate.collect import run_row
 from scalinglaws.fit.core import FitResult, FitSettings
 from scalinglaws.fit.predict import predict
-from scalinglaws.fit.size_data import fit_L_N, fit_L_ND
+from scalinglaws.fit.size_data import converged, fit_L_N, fit_L_ND
 from scalinglaws.io import file_sha256, read_json, write_json, write_table
 from scalinglaws.studies import study_kinds
 from scalinglaws.train.cell import Cell, planned_accounting
@@ -165,6 +166,8 @@ def join(prediction_paths: list, runs_dir) -> pd.DataFrame:
                 "D": p.get("D", math.nan), "predictors": len(record["predictors"]), "predicted": p["predicted"],
                 "lo": p["lo"], "hi": p["hi"], "observed": observed, "se": se,
                 "error": observed / p["predicted"] - 1, "inside": bool(p["lo"] <= observed <= p["hi"]),
+                # L(N, D) predicts a converged loss: a data cell still improving at its last step is compute-limited
+                "converged": bool(converged(pd.DataFrame([outcome])).iloc[0]) if record["kind"] == "data" else None,
                 # the outcome was written after the prediction (a prediction remade later is not registered)
                 "registered_before": registered < os.path.getmtime(run_dir / "summary.json"),
             })

@@ -40,6 +40,34 @@ def test_L_ND_recovers_table_2():
     assert r.warnings == []
 
 
+def test_L_ND_leaves_out_runs_still_improving_at_their_last_step():
+    # the unlimited and largest-D cells ran out of steps while improving: their loss is 10% above
+    # Eq 1.5. Marked by best_step == steps they are left out (and named), and Table 2 is recovered;
+    # the same losses counted as converged pull alpha_N away.
+    grid = synthetic.data_grid(0, noise=0.005).assign(steps=1000, best_step=600, status="completed")
+    limited = grid["dataset_tokens"].isna() | (grid["dataset_tokens"] > 1e9)
+    grid.loc[limited, "test_loss_best"] *= 1.10
+    grid.loc[limited, "best_step"] = 1000
+    grid.loc[grid.index[:2], "status"] = "early_stopped"  # stopped by its patience: converged however it ends
+    grid.loc[grid.index[:2], "best_step"] = 1000
+    assert size_data.converged(grid).sum() == (~limited).sum() + limited.iloc[:2].sum()
+    r = size_data.fit_L_ND(grid, settings=FAST)
+    assert abs(r.params["alpha_N"] - 0.076) < 0.006 and abs(r.params["alpha_D"] - 0.103) < 0.006
+    left_out = grid.loc[limited, "run_id"].iloc[2:]
+    assert all(run_id in r.provenance["description"] for run_id in left_out)
+    counted = size_data.fit_L_ND(grid.assign(best_step=600, status="completed"), settings=FAST)
+    assert abs(counted.params["alpha_N"] - 0.076) > 0.01
+    # the overfitting table and the early-stopping bound read the same converged cells
+    table = size_data.overfitting_table(grid, r.params)
+    assert set(table["run_id"]) == set(grid.loc[grid["dataset_tokens"].notna() & size_data.converged(grid), "run_id"])
+    stops = size_data.early_stop_table(grid, r.params, S_c=2.1e3, alpha_S=0.76)
+    assert not stops["run_id"].isin(left_out).any()
+
+
+def test_converged_counts_every_run_of_a_table_without_steps():
+    assert size_data.converged(synthetic.data_grid(0)).all()
+
+
 def test_overfitting_delta_recovers_eq_4_3():
     # 1 + dL against N^(aN/aD)/D: alpha_D within 0.01, x_c = N_c^(aN/aD)/D_c within a factor 2
     grid = synthetic.data_grid(1, noise=0.005)

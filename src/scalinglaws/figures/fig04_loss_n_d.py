@@ -1,7 +1,8 @@
 """Figure 4: loss against model and dataset size, and against model size and training steps.
 
 Left: the early-stopped test loss of every (N, D) cell of the data study against D, one colour per
-N, with our L(N, D) fit (Eq 1.5, Table 2; solid) and the paper's Table 2 law (dashed). Right: the
+N, with our L(N, D) fit (Eq 1.5, Table 2; solid) and the paper's Table 2 law (dashed). Hollow markers
+are cells still improving at their last step (compute-limited), which the fit leaves out. Right: the
 size study's post-warmup learning curves against S_min (Eq 5.4), coloured by N, with our L(N, S)
 fit (Eq 1.6, Table 3; dashed).
 """
@@ -14,10 +15,19 @@ import pandas as pd
 from scalinglaws.evaluate.select import study
 from scalinglaws.figures.style import colorbar, fitted, interval, log_grid, note, panels
 from scalinglaws.fit import analytic, paper
+from scalinglaws.fit.size_data import converged
 
 NEEDS = {"data"}
 INPUTS = ("runs", "fit_L_ND")
 OPTIONAL = ("fit_L_NS", "adjusted_curves")
+
+
+def scatter_converged(ax, cells: pd.DataFrame, x: str, color, label: str) -> None:
+    """Early-stopped losses against ``x``: filled where the run converged, hollow where it was still improving."""
+    done = converged(cells)
+    ax.scatter(cells.loc[done, x], cells.loc[done, "test_loss_best"], color=color, s=22, zorder=3, label=label)
+    ax.scatter(cells.loc[~done, x], cells.loc[~done, "test_loss_best"], facecolors="none", edgecolors=color,
+               s=22, zorder=3)
 
 
 def draw_data(ax, runs: pd.DataFrame, fit: dict) -> None:
@@ -26,13 +36,15 @@ def draw_data(ax, runs: pd.DataFrame, fit: dict) -> None:
     grid = log_grid(data["dataset_tokens"])
     for i, (N, cells) in enumerate(sorted(data.groupby("N"), reverse=True)):
         cells = cells.assign(D=cells["dataset_tokens"].fillna(2 * D_max)).sort_values("D")
-        ax.scatter(cells["D"], cells["test_loss_best"], color=f"C{i}", s=22, zorder=3, label=f"N = {N:.3g}")
+        scatter_converged(ax, cells, "D", color=f"C{i}", label=f"N = {N:.3g}")
         if fitted(fit):
             ax.plot(grid, analytic.L_N_D(N, grid, **fit["params"]), color=f"C{i}", lw=1.4)
         ax.plot(grid, analytic.L_N_D(N, grid, **paper.TABLE_2), color=f"C{i}", lw=1, ls="--", alpha=0.6)
     ax.plot([], [], color="0.3", lw=1.4, label=(f"ours: L(N, D), $\\alpha_D$ = {interval(fit, 'alpha_D')}"
                                                 if fitted(fit) else "L(N, D) not fitted"))
     ax.plot([], [], color="0.3", lw=1, ls="--", label="paper: Table 2")
+    if not converged(data).all():
+        ax.scatter([], [], facecolors="none", edgecolors="0.3", s=22, label="still improving: not fitted")
     ax.set(xscale="log", yscale="log", xlabel="Tokens in dataset (unlimited: plotted at 2x the largest)",
            ylabel="Loss (early-stopped)", title="Loss vs model and dataset size")
     ax.legend(title="Params (non-embedding)")

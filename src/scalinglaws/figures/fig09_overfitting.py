@@ -2,8 +2,9 @@
 
 Left: test loss against N, one line per dataset size, with our L(N, D) fit (Eq 1.5). Right: the
 overfitting L/L(N, D=inf) - 1 against N^(alpha_N/alpha_D)/D, with our Eq 4.3 fit (solid) and the
-paper's Table 2 law (dashed); L(N, inf) is the same model's unlimited-data run where the grid has one
-(dataset_tokens missing), else our L(N, D) fit at D = inf, as in the fit.
+paper's Table 2 law (dashed); L(N, inf) is the same model's converged unlimited-data run where the grid
+has one (dataset_tokens missing), else our L(N, D) fit at D = inf, as in the fit. Cells still improving
+at their last step (compute-limited) are hollow on the left and absent on the right: no fit uses them.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ import numpy as np
 import pandas as pd
 
 from scalinglaws.evaluate.select import study
+from scalinglaws.figures.fig04_loss_n_d import scatter_converged
 from scalinglaws.figures.style import colorbar, fitted, interval, log_grid, panels
 from scalinglaws.fit import analytic, paper
+from scalinglaws.fit.size_data import converged, overfitting_table
 
 NEEDS = {"data"}
 INPUTS = ("runs", "fit_L_ND")
@@ -33,23 +36,20 @@ def draw(runs: pd.DataFrame, fit_L_ND: dict, fit_overfitting: dict | None = None
     for D, group in data.groupby("D"):
         c = "k" if not np.isfinite(D) else color(D)
         group = group.sort_values("N")
-        left.scatter(group["N"], group["test_loss_best"], color=c, s=22, zorder=3, label=dataset_label(D))
+        scatter_converged(left, group, "N", color=c, label=dataset_label(D))
         if fitted(fit_L_ND):
             left.plot(grid, analytic.L_N_D(grid, D, **fit_L_ND["params"]), color=c, lw=1.2)
     left.plot([], [], color="0.3", label=(f"ours: L(N, D), $\\alpha_N$ = {interval(fit_L_ND, 'alpha_N')}"
                                           if fitted(fit_L_ND) else "L(N, D) not fitted"))
+    if not converged(data).all():
+        left.scatter([], [], facecolors="none", edgecolors="0.3", s=22, label="still improving: not fitted")
     left.set(xscale="log", yscale="log", xlabel="Params (non-embedding)", ylabel="Test loss (early-stopped)",
              title="Data size bottleneck")
     left.legend(title="Data size")
-    ratio = (fit_L_ND["params"]["alpha_N"] / fit_L_ND["params"]["alpha_D"] if fitted(fit_L_ND)
-             else paper.TABLE_2["alpha_N"] / paper.TABLE_2["alpha_D"])
-    # L(N, inf): the same model's unlimited-data run, else the L(N, D) fit at D = inf (as the overfitting fit)
-    full = data[~np.isfinite(data["D"])].groupby("N")["test_loss_best"].min()
-    L_inf = finite["N"].map(full)
-    if fitted(fit_L_ND):
-        L_inf = L_inf.fillna((fit_L_ND["params"]["N_c"] / finite["N"]) ** fit_L_ND["params"]["alpha_N"])
-    limited = finite.assign(L_inf=L_inf).dropna(subset=["L_inf"])
-    limited = limited.assign(x=limited["N"] ** ratio / limited["D"], dL=limited["test_loss_best"] / limited["L_inf"] - 1)
+    # L(N, inf) and N^(alpha_N/alpha_D)/D as the overfitting fit takes them (the paper's constants without a fit)
+    table = overfitting_table(study(runs, "data"), fit_L_ND["params"] if fitted(fit_L_ND) else paper.TABLE_2)
+    ratio = table.attrs["ratio"]
+    limited = table.assign(D=table["dataset_tokens"], x=table["x_overfit"], dL=table["ratio"] - 1)
     for D, group in limited.groupby("D"):
         right.scatter(group["x"], group["dL"], color=color(D), s=22, zorder=3, label=dataset_label(D))
     if not limited.empty:

@@ -72,6 +72,33 @@ def _exclude_shallow(runs: pd.DataFrame, min_layers: int) -> pd.DataFrame:
     return runs[runs["n_layer"] >= min_layers] if "n_layer" in runs else runs
 
 
+def converged(runs: pd.DataFrame) -> pd.Series:
+    """Runs whose test loss stopped decreasing before their last step: early-stopped, or best before the end.
+
+    Eq 1.5 and Eq 4.3 describe the early-stopped loss, the best a model reaches on D tokens however
+    long it trains (the paper trains until the test loss stops decreasing). A run whose best
+    evaluation is its last was still improving when its budget ran out: its loss is limited by
+    compute, not by D, and App D.7 leaves such not-converged runs out. A run without ``best_step`` or
+    ``steps`` (someone else's table) counts as converged.
+    """
+    if not {"best_step", "steps"} <= set(runs.columns):
+        return pd.Series(True, index=runs.index)
+    stopped = runs["status"].eq("early_stopped") if "status" in runs else False
+    unknown = runs["best_step"].isna() | runs["steps"].isna()
+    return stopped | unknown | (runs["best_step"] < runs["steps"])
+
+
+def _converged_only(runs: pd.DataFrame, law: str) -> tuple[pd.DataFrame, str]:
+    """The converged runs, and a description of what was left out, for a law's provenance."""
+    keep = converged(runs)
+    left_out = runs.loc[~keep, "run_id"] if "run_id" in runs else runs.index[~keep]
+    if keep.all():
+        return runs, f"{law} on {len(runs)} converged runs"
+    return runs[keep], (f"{law} on the {int(keep.sum())} of {len(runs)} runs whose test loss stopped decreasing "
+                        f"before their last step; left out, still improving (compute-limited, App D.7): "
+                        f"{', '.join(map(str, left_out))}")
+
+
 def fit_L_N(runs, x="N", loss="test_loss", *, min_layers=2, settings=None) -> FitResult:
     """L(N) = (N_c/N)^alpha_N (Eq 1.1) on converged runs; ``x`` picks the parameter count."""
     df = _exclude_shallow(runs, min_layers)
@@ -80,17 +107,17 @@ def fit_L_N(runs, x="N", loss="test_loss", *, min_layers=2, settings=None) -> Fi
 
 
 def fit_L_D(runs, d="dataset_tokens", loss="test_loss_best", *, settings=None) -> FitResult:
-    """L(D) = (D_c/D)^alpha_D (Eq 1.2) on early-stopped runs of one model on nested subsets."""
-    df = runs[np.isfinite(runs[d])]
-    return fit_table(laws.power_law("D"), df, {"D": d}, loss, settings=settings,
-                     description="L(D) on early-stopped runs with finite D")
+    """L(D) = (D_c/D)^alpha_D (Eq 1.2) on converged runs of one model on nested subsets (``converged``)."""
+    df, description = _converged_only(runs[np.isfinite(runs[d])], "L(D) with finite D")
+    return fit_table(laws.power_law("D"), df, {"D": d}, loss, settings=settings, description=description)
 
 
 def fit_L_ND(runs, x="N", d="dataset_tokens", loss="test_loss_best", *, settings=None) -> FitResult:
-    """L(N, D) (Eq 1.5, Table 2) on the early-stopped (N, D) grid; NaN D means unlimited data."""
-    df = runs.assign(**{d: runs[d].fillna(np.inf)})
+    """L(N, D) (Eq 1.5, Table 2) on the converged runs of the (N, D) grid (``converged``); NaN D means
+    unlimited data."""
+    df, description = _converged_only(runs.assign(**{d: runs[d].fillna(np.inf)}), "L(N,D)")
     return fit_table(laws.L_ND, df, {"N": x, "D": d}, loss, settings=settings,
-                     description="L(N,D) on early-stopped runs; D = inf where dataset_tokens is NaN")
+                     description=f"{description}; D = inf where dataset_tokens is NaN")
 
 
 def fit_chinchilla(runs, x="N", d="tokens", loss="test_loss", *, settings=None) -> FitResult:
@@ -100,21 +127,29 @@ def fit_chinchilla(runs, x="N", d="tokens", loss="test_loss", *, settings=None) 
 
 
 def fit_overfitting(runs, L_ND: FitResult, x="N", d="dataset_tokens", loss="test_loss_best", *, settings=None):
-    """Eq 4.3 fitted to delta L = L(N,D)/L(N,inf) - 1 against N^(alpha_N/alpha_D)/D.
+    """Eq 4.3 fitted to delta L = L(N,D)/L(N,inf) - 1 against N^(alpha_N/alpha_D)/D (``overfitting_table``)."""
+    df = overfitting_table(runs, L_ND.params, x, d, loss)
+    described = _converged_only(runs[runs[d].notna()], "1 + delta L")[1]
+    return fit_table(laws.OVERFIT, df, {"x": "x_overfit"}, "ratio", settings=settings,
+                     description=f"{described}, against N^{df.attrs['ratio']:.3f}/D")
 
-    L(N, inf) is the same model's unlimited-data run where the table has one (NaN ``d``),
-    else the L(N, D) fit at D = inf. The exponent ratio comes from ``L_ND``.
+
+def overfitting_table(runs, L_ND: dict, x="N", d="dataset_tokens", loss="test_loss_best") -> pd.DataFrame:
+    """The converged data-limited runs with L_inf, ``ratio`` = L / L_inf and ``x_overfit`` = N^(alpha_N/alpha_D)/D.
+
+    L(N, inf) is the same model's converged unlimited-data run where the table has one (NaN ``d``),
+    else the L(N, D) law ``L_ND`` (its constants) at D = inf, which also gives the exponent ratio.
     """
-    p = L_ND.params
-    ratio = p["alpha_N"] / p["alpha_D"]
-    full = runs[runs[d].isna()].groupby(x)[loss].min()
-    df = runs[runs[d].notna()].copy()
-    fit_inf = (p["N_c"] / df[x]) ** p["alpha_N"]
+    ratio = L_ND["alpha_N"] / L_ND["alpha_D"]
+    done = runs[converged(runs)]
+    full = done[done[d].isna()].groupby(x)[loss].min()
+    df = done[done[d].notna()].copy()
+    fit_inf = (L_ND["N_c"] / df[x]) ** L_ND["alpha_N"]
     df["L_inf"] = df[x].map(full).fillna(fit_inf)
     df["ratio"] = df[loss] / df["L_inf"]
     df["x_overfit"] = df[x] ** ratio / df[d]
-    return fit_table(laws.OVERFIT, df, {"x": "x_overfit"}, "ratio", settings=settings,
-                     description=f"1 + delta L against N^{ratio:.3f}/D")
+    df.attrs["ratio"] = ratio
+    return df
 
 
 def early_stop_table(runs, L_ND: dict, S_c: float, alpha_S: float, x="N", d="dataset_tokens",
@@ -123,9 +158,10 @@ def early_stop_table(runs, L_ND: dict, S_c: float, alpha_S: float, x="N", d="dat
 
     ``L_ND`` holds the Table 2 constants (ours or the paper's); ``S_c, alpha_S`` those of L(N, S).
     L(N, inf) is the L(N, D) law at D = inf. With ``bcrit`` (B_star, alpha_B) S_stop becomes
-    S_min by Eq 5.4, as in the paper. ``holds`` is True where S_stop >= the bound.
+    S_min by Eq 5.4, as in the paper. ``holds`` is True where S_stop >= the bound. Only converged runs
+    (``converged``) have a stopping step: a run still improving at its last step stopped for its budget.
     """
-    df = runs[runs[d].notna()]
+    df = runs[runs[d].notna() & converged(runs)]
     L = df[loss].to_numpy(dtype=float)
     S = df[stop].to_numpy(dtype=float)
     if bcrit is not None:
