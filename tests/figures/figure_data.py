@@ -44,7 +44,9 @@ def build() -> dict[str, pd.DataFrame]:
         cell = f"N{r.N:.3g}_D{'full' if np.isnan(D) else f'{D:.3g}'}"
         steps = np.arange(1, 401, 10)
         L = r.test_loss * (1 + 3 / steps**0.5)
-        data_rows.append(_row("data", cell, r.N, r.test_loss, dataset_tokens=D, tokens=r.tokens, best_step=400))
+        # the unlimited-data cells are still improving at their last step (compute-limited): drawn hollow, not fitted
+        data_rows.append(_row("data", cell, r.N, r.test_loss, dataset_tokens=D, tokens=r.tokens, steps=400,
+                              best_step=400 if np.isnan(D) else 300))
         data_curves.append(pd.DataFrame({"run_id": f"data/{cell}", "step": steps, "tokens": steps * B,
                                          "flops_6N": 6 * r.N * steps * B, "test_loss": L, "train_loss": L * 0.97, "lr": 1e-3}))
     scan_runs, scan_curves = synthetic.batch_scan(sizes=(3e6,), n_points=60)
