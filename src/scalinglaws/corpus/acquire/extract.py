@@ -13,6 +13,7 @@ import collections
 import importlib.metadata
 import json
 import multiprocessing
+import os
 import re
 import sys
 import time
@@ -63,7 +64,9 @@ def make_extractor(extractor: str, fast: bool = False) -> Callable[[str, str], s
             return trafilatura.extract(html, url=url, include_comments=False, include_tables=True,
                                        deduplicate=False, fast=fast)
     elif extractor == "newspaper3k":
-        from newspaper import Article, Config
+        from newspaper import Article, Config, settings
+        # newspaper checks for, then makes, this shared directory as each article parses (racy across processes)
+        os.makedirs(os.path.join(settings.TOP_DIRECTORY, "article_resources"), exist_ok=True)
         config = Config()
         config.fetch_images, config.memoize_articles = False, False
 
@@ -140,6 +143,9 @@ def extract(status_path: str | Path, extractor: str, out: str | Path, processes:
     meta = {r["id"]: r for r in ok.select(["id", "url", "source", "fetched_at"]).to_pylist()}
     t0 = time.time()
     rows, empty, errors = [], 0, collections.Counter()
+    # import the extractor here, once, before the workers fork from this process: newspaper3k makes its
+    # directories at import and at the first parse, each a check-then-mkdir that two fresh workers race on
+    make_extractor(extractor, fast)
     with multiprocessing.get_context("fork").Pool(processes, _init_worker, (extractor, fast)) as pool, \
             tqdm(total=ok.num_rows, desc=f"extract ({extractor})", unit="page", file=sys.stderr,
                  mininterval=1.0) as bar:
