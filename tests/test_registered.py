@@ -190,7 +190,8 @@ def test_the_joined_table_sets_each_outcome_beside_its_prediction(registered):
         assert row["se"] == 0.01 and row["inside"] == (row["lo"] <= row["observed"] <= row["hi"])
         assert row["error"] == pytest.approx(row["observed"] / row["predicted"] - 1)
     assert table["registered_before"].all() and table["inside"].any() and len(table) == 4
-    assert table.loc[table["study"] == "grid", "converged"].all() and table.loc[table["study"] == "models", "converged"].isna().all()
+    by_study = table.groupby("study")["converged"]
+    assert by_study.get_group("grid").all() and by_study.get_group("models").isna().all()
 
 
 def test_a_prediction_remade_after_its_outcome_is_not_registered(registered, tmp_path):

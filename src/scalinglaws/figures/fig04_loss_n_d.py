@@ -13,21 +13,13 @@ import numpy as np
 import pandas as pd
 
 from scalinglaws.evaluate.select import study
-from scalinglaws.figures.style import colorbar, fitted, interval, log_grid, note, panels
+from scalinglaws.figures.style import (colorbar, fitted, interval, label_still_improving, log_grid, note, panels,
+                                       scatter_converged)
 from scalinglaws.fit import analytic, paper
-from scalinglaws.fit.size_data import converged
 
 NEEDS = {"data"}
 INPUTS = ("runs", "fit_L_ND")
 OPTIONAL = ("fit_L_NS", "adjusted_curves")
-
-
-def scatter_converged(ax, cells: pd.DataFrame, x: str, color, label: str) -> None:
-    """Early-stopped losses against ``x``: filled where the run converged, hollow where it was still improving."""
-    done = converged(cells)
-    ax.scatter(cells.loc[done, x], cells.loc[done, "test_loss_best"], color=color, s=22, zorder=3, label=label)
-    ax.scatter(cells.loc[~done, x], cells.loc[~done, "test_loss_best"], facecolors="none", edgecolors=color,
-               s=22, zorder=3)
 
 
 def draw_data(ax, runs: pd.DataFrame, fit: dict) -> None:
@@ -43,8 +35,7 @@ def draw_data(ax, runs: pd.DataFrame, fit: dict) -> None:
     ax.plot([], [], color="0.3", lw=1.4, label=(f"ours: L(N, D), $\\alpha_D$ = {interval(fit, 'alpha_D')}"
                                                 if fitted(fit) else "L(N, D) not fitted"))
     ax.plot([], [], color="0.3", lw=1, ls="--", label="paper: Table 2")
-    if not converged(data).all():
-        ax.scatter([], [], facecolors="none", edgecolors="0.3", s=22, label="still improving: not fitted")
+    label_still_improving(ax, data)
     ax.set(xscale="log", yscale="log", xlabel="Tokens in dataset (unlimited: plotted at 2x the largest)",
            ylabel="Loss (early-stopped)", title="Loss vs model and dataset size")
     ax.legend(title="Params (non-embedding)")

@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 
 from scalinglaws.evaluate.select import study
-from scalinglaws.figures.fig04_loss_n_d import scatter_converged
-from scalinglaws.figures.style import colorbar, fitted, interval, log_grid, panels
+from scalinglaws.figures.style import (colorbar, fitted, interval, label_still_improving, log_grid, panels,
+                                       scatter_converged)
 from scalinglaws.fit import analytic, paper
-from scalinglaws.fit.size_data import converged, overfitting_table
+from scalinglaws.fit.size_data import overfitting_table
 
 NEEDS = {"data"}
 INPUTS = ("runs", "fit_L_ND")
@@ -41,8 +41,7 @@ def draw(runs: pd.DataFrame, fit_L_ND: dict, fit_overfitting: dict | None = None
             left.plot(grid, analytic.L_N_D(grid, D, **fit_L_ND["params"]), color=c, lw=1.2)
     left.plot([], [], color="0.3", label=(f"ours: L(N, D), $\\alpha_N$ = {interval(fit_L_ND, 'alpha_N')}"
                                           if fitted(fit_L_ND) else "L(N, D) not fitted"))
-    if not converged(data).all():
-        left.scatter([], [], facecolors="none", edgecolors="0.3", s=22, label="still improving: not fitted")
+    label_still_improving(left, data)
     left.set(xscale="log", yscale="log", xlabel="Params (non-embedding)", ylabel="Test loss (early-stopped)",
              title="Data size bottleneck")
     left.legend(title="Data size")

@@ -2,8 +2,9 @@
 
 Left: the early-stopping step S_stop (as S_min, Eq 5.4) of each data-limited cell against its lower
 bound S_c [L(N, D) - L(N, inf)]^(-1/alpha_S) (Eq 5.7, our L(N, D) and L(N, S) fits), with the bound as
-the line y = x; a cell still improving at its last step has no stopping step and is left out. Right: the train (dashed) and test (solid) loss of the data study's largest model on
-each dataset size; the test loss follows the full-data run until it turns up.
+the line y = x; a cell still improving at its last step has no stopping step and is left out. Right:
+the train (dashed) and test (solid) loss of the data study's largest model on each dataset size; the
+test loss follows the full-data run until it turns up.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ def draw(runs: pd.DataFrame, curves: pd.DataFrame, early_stop: pd.DataFrame):
         note(left, "no early-stopped cell with L(N, D) above L(N, inf)")
     else:
         color = colorbar(left, ok["D"], "Dataset size (tokens)")
-        left.scatter(ok["bound"], ok["S_stop"], c=[color(d) for d in ok["D"]], s=24, zorder=3, label="converged data-limited cells")
+        left.scatter(ok["bound"], ok["S_stop"], c=[color(d) for d in ok["D"]], s=24, zorder=3,
+                     label="converged data-limited cells")
         span = np.geomspace(min(ok["bound"].min(), ok["S_stop"].min()), max(ok["bound"].max(), ok["S_stop"].max()), 10)
         left.plot(span, span, color="C3", lw=1.5, label="Eq 5.7 lower bound (y = x)")
         left.legend()

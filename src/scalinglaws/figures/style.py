@@ -10,6 +10,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import seaborn as sns  # noqa: E402
 
+from scalinglaws.fit.size_data import converged  # noqa: E402
 from scalinglaws.io import atomic_path  # noqa: E402
 
 PANEL_SIZE = (4.6, 3.6)  # inches per panel: readable at report width with two or three panels
@@ -61,6 +62,21 @@ def note(ax, text: str) -> None:
     """Say in the panel why it is (partly) empty."""
     ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", fontsize=8, color="0.3", wrap=True,
             bbox=dict(boxstyle="round", fc="white", ec="0.7"))
+
+
+def scatter_converged(ax, cells, x: str, color, label: str) -> None:
+    """Early-stopped losses against ``x``: filled where the run converged, hollow where it was still
+    improving at its last step (``fit.size_data.converged``: the fits leave those out)."""
+    done = converged(cells)
+    ax.scatter(cells.loc[done, x], cells.loc[done, "test_loss_best"], color=color, s=22, zorder=3, label=label)
+    ax.scatter(cells.loc[~done, x], cells.loc[~done, "test_loss_best"], facecolors="none", edgecolors=color,
+               s=22, zorder=3)
+
+
+def label_still_improving(ax, runs) -> None:
+    """One legend entry for the hollow markers of ``scatter_converged``, where any run has them."""
+    if not converged(runs).all():
+        ax.scatter([], [], facecolors="none", edgecolors="0.3", s=22, label="still improving: not fitted")
 
 
 def colorbar(ax, values, label: str, cmap: str = "viridis", log: bool = True):
